@@ -1,0 +1,46 @@
+// AMF0 encoding and decoding (AMF0 spec, Adobe 2007), with the AVM+ switch to AMF3.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "lectern/shared/amf_value.hpp"
+#include "lectern/shared/bytes.hpp"
+
+namespace lectern::shared::amf0 {
+
+/// Decodes the consecutive AMF0 values of one message body. Reference tables (AMF0 0x07,
+/// and the AMF3 tables behind each AVM+ switch) are scoped to one decoder, i.e. one message.
+class decoder {
+ public:
+  explicit decoder(byte_view data, const amf::limits& lim = {}) noexcept;
+  ~decoder();
+  decoder(const decoder&) = delete;
+  decoder& operator=(const decoder&) = delete;
+
+  /// True when every byte has been consumed.
+  bool done() const noexcept;
+  std::size_t position() const noexcept;
+  /// Decodes the next value. On error `out` is unspecified and the decoder must not be reused.
+  std::error_code next(amf::value& out);
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
+/// Decodes every value in `data`; fails if any value is malformed.
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out,
+                           const amf::limits& lim = {});
+
+/// Appends the AMF0 encoding of `v`. Strings longer than 65535 bytes become long strings;
+/// AMF3-only types (ByteArray, vectors, dictionary, AMF3 integer inside them) are written
+/// behind the AVM+ marker (0x11). An std::int32_t is written as an AMF0 number.
+void encode(const amf::value& v, bytes& out);
+
+/// Appends the encodings of all `values` in order.
+void encode_all(std::span<const amf::value> values, bytes& out);
+
+}  // namespace lectern::shared::amf0
