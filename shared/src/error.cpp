@@ -25,6 +25,7 @@ class category final : public std::error_category {
       case error::handshake_bad_version: return "handshake: unsupported RTMP version";
       case error::handshake_bad_digest: return "handshake: digest does not verify";
       case error::handshake_bad_echo: return "handshake: peer did not echo our random bytes";
+      case error::handshake_crypto_failed: return "handshake: HMAC-SHA256 computation failed";
       case error::chunk_no_previous_header:
         return "chunk stream: compressed header without a previous full header";
       case error::chunk_bad_chunk_size: return "chunk stream: chunk size out of range";
@@ -41,6 +42,9 @@ class category final : public std::error_category {
       case error::flv_tag_too_large: return "FLV: tag larger than the limit";
       case error::flv_previous_size_mismatch: return "FLV: PreviousTagSize does not match";
       case error::flv_bad_tag_header: return "FLV: audio/video tag header is malformed";
+      case error::flv_encrypted: return "FLV: encrypted tags are not supported";
+      case error::flv_bad_tag: return "FLV: tag reserved bits or stream id are not zero";
+      case error::flv_unsupported: return "FLV: unsupported codec or enhanced RTMP signalling";
     }
     return "lectern.shared error " + std::to_string(ev);
   }

@@ -25,6 +25,7 @@ enum class error {
   handshake_bad_version = 200,
   handshake_bad_digest,
   handshake_bad_echo,
+  handshake_crypto_failed,        ///< libcrypto failed to compute HMAC-SHA256
   // chunk stream
   chunk_no_previous_header = 300,  ///< fmt 1-3 chunk on a chunk stream that never had fmt 0
   chunk_bad_chunk_size,
@@ -42,6 +43,9 @@ enum class error {
   flv_tag_too_large,
   flv_previous_size_mismatch,
   flv_bad_tag_header,
+  flv_encrypted,                   ///< tag has the Filter bit set (FLV spec E.4.1); not supported
+  flv_bad_tag,                     ///< tag header reserved bits or StreamID not zero (E.4.1)
+  flv_unsupported,                 ///< unknown codec, FourCC or E-RTMP signalling
 };
 
 /// The category of lectern::shared::error ("lectern.shared").
