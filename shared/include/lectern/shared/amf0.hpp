@@ -13,6 +13,9 @@ namespace lectern::shared::amf0 {
 
 /// Decodes the consecutive AMF0 values of one message body. Reference tables (AMF0 0x07,
 /// and the AMF3 tables behind each AVM+ switch) are scoped to one decoder, i.e. one message.
+/// The unsupported marker (0x0D) decodes as undefined; movieclip (0x04) and recordset (0x0E)
+/// are error::amf_unsupported_type. An ECMA array's count is ignored (encoders send wrong
+/// ones): members run to object-end. Limits and strings behave as in amf3::decoder.
 class decoder {
  public:
   explicit decoder(byte_view data, const amf::limits& lim = {}) noexcept;
@@ -37,7 +40,9 @@ std::error_code decode_all(byte_view data, std::vector<amf::value>& out,
 
 /// Appends the AMF0 encoding of `v`. Strings longer than 65535 bytes become long strings;
 /// AMF3-only types (ByteArray, vectors, dictionary, AMF3 integer inside them) are written
-/// behind the AVM+ marker (0x11). An std::int32_t is written as an AMF0 number.
+/// behind the AVM+ marker (0x11), as are E4X XML, objects with AMF3 trait information
+/// (sealed_count > 0 or !dynamic) and names longer than 65535 bytes. An std::int32_t is
+/// written as an AMF0 number.
 void encode(const amf::value& v, bytes& out);
 
 /// Appends the encodings of all `values` in order.

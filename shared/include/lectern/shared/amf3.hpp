@@ -14,6 +14,14 @@
 namespace lectern::shared::amf3 {
 
 /// Decodes consecutive AMF3 values sharing one set of reference tables.
+/// - An array whose associative part is empty is an amf::strict_array; any other is an
+///   amf::ecma_array: the associative pairs, then the dense items named "0", "1", ...
+/// - Of externalizable classes only flex.messaging.io.ArrayCollection and ObjectProxy can be
+///   read: an amf::object of that class whose one sealed member ("source", "object") holds the
+///   wrapped value. Any other is error::amf_unsupported_type.
+/// - A reference yields a copy of its value (a cycle is error::amf_bad_reference); copies count
+///   against limits::max_nodes, as does every 64 bytes of string, name, XML or ByteArray.
+/// - String bytes are kept as they are, without UTF-8 validation.
 class decoder {
  public:
   explicit decoder(byte_view data, const amf::limits& lim = {}) noexcept;
@@ -36,8 +44,15 @@ class decoder {
 std::error_code decode_all(byte_view data, std::vector<amf::value>& out,
                            const amf::limits& lim = {});
 
-/// Encodes values into one AMF3 stream, emitting string, object and trait references for
-/// repeats, as Flash Player does.
+/// Encodes values into one AMF3 stream, emitting string and trait references for repeats, as
+/// Flash Player does.
+/// - Objects are never sent by reference: with value semantics two equal objects are two
+///   objects, and one reference would alias them on the receiver.
+/// - An amf::ecma_array is sent as an associative part only; members named "" are skipped
+///   (the empty name ends the list), as are empty-named dynamic members of objects.
+/// - An object is externalized only in the shape decoder gives a Flex wrapper; a non-dynamic
+///   object with members past sealed_count sends them all as sealed members.
+/// - Integers outside [k_int_min, k_int_max] are sent as doubles.
 class encoder {
  public:
   encoder();
