@@ -103,26 +103,26 @@ struct value {
   variant_type v;
 
   value() = default;
-  value(null_t x) : v(x) {}
-  value(undefined_t x) : v(x) {}
-  value(bool b) : v(b) {}
-  value(double d) : v(d) {}
-  value(int i) : v(static_cast<double>(i)) {}  // a literal 3 is an AMF number, as in ActionScript
-  value(std::int32_t i, std::nullptr_t) : v(i) {}  // explicit AMF3 integer
-  value(const char* s) : v(std::string(s)) {}
-  value(std::string s) : v(std::move(s)) {}
-  value(std::string_view s) : v(std::string(s)) {}
-  value(object o) : v(std::move(o)) {}
-  value(ecma_array a) : v(std::move(a)) {}
-  value(strict_array a) : v(std::move(a)) {}
-  value(date d) : v(d) {}
-  value(xml_document x) : v(std::move(x)) {}
-  value(byte_array b) : v(std::move(b)) {}
-  value(vector_int x) : v(std::move(x)) {}
-  value(vector_uint x) : v(std::move(x)) {}
-  value(vector_double x) : v(std::move(x)) {}
-  value(vector_object x) : v(std::move(x)) {}
-  value(dictionary x) : v(std::move(x)) {}
+  value(null_t x);
+  value(undefined_t x);
+  value(bool b);
+  value(double d);
+  value(int i);  // a literal 3 is an AMF number, as in ActionScript
+  value(std::int32_t i, std::nullptr_t);  // explicit AMF3 integer
+  value(const char* s);
+  value(std::string s);
+  value(std::string_view s);
+  value(object o);
+  value(ecma_array a);
+  value(strict_array a);
+  value(date d);
+  value(xml_document x);
+  value(byte_array b);
+  value(vector_int x);
+  value(vector_uint x);
+  value(vector_double x);
+  value(vector_object x);
+  value(dictionary x);
 
   template <typename T>
   bool is() const noexcept { return std::holds_alternative<T>(v); }
@@ -144,6 +144,29 @@ struct property {
   std::string name;
   value val;
 };
+
+// Defined here, where property is complete: constructing the variant needs the destructor
+// of std::vector<property>, which clang instantiates at once.
+inline value::value(null_t x) : v(x) {}
+inline value::value(undefined_t x) : v(x) {}
+inline value::value(bool b) : v(b) {}
+inline value::value(double d) : v(d) {}
+inline value::value(int i) : v(static_cast<double>(i)) {}
+inline value::value(std::int32_t i, std::nullptr_t) : v(i) {}
+inline value::value(const char* s) : v(std::string(s)) {}
+inline value::value(std::string s) : v(std::move(s)) {}
+inline value::value(std::string_view s) : v(std::string(s)) {}
+inline value::value(object o) : v(std::move(o)) {}
+inline value::value(ecma_array a) : v(std::move(a)) {}
+inline value::value(strict_array a) : v(std::move(a)) {}
+inline value::value(date d) : v(d) {}
+inline value::value(xml_document x) : v(std::move(x)) {}
+inline value::value(byte_array b) : v(std::move(b)) {}
+inline value::value(vector_int x) : v(std::move(x)) {}
+inline value::value(vector_uint x) : v(std::move(x)) {}
+inline value::value(vector_double x) : v(std::move(x)) {}
+inline value::value(vector_object x) : v(std::move(x)) {}
+inline value::value(dictionary x) : v(std::move(x)) {}
 
 bool operator==(const value& a, const value& b);
 bool operator==(const property& a, const property& b);
