@@ -136,7 +136,7 @@ TEST(rtmp_data, metadata_builders_golden) {
   stream_metadata md;
   md.width = 1280;
   md.video_codec_id.number = 7;
-  md.encoder = "lectern";
+  md.encoder.emplace("lectern");  // GCC 12 -Wmaybe-uninitialized misfires on operator=
   md.extra.push_back({"room", "math"});
   message m = make_set_data_frame(to_amf(md), 1);
   EXPECT_EQ(m.type, 18);
