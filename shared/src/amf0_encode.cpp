@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <variant>
 
 #include "lectern/shared/amf0.hpp"
 #include "lectern/shared/amf3.hpp"

@@ -3,6 +3,7 @@
 // charged to the node budget before they are copied.
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "amf_detail.hpp"

@@ -6,7 +6,9 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
+#include <variant>
 
 #include "amf_detail.hpp"
 #include "lectern/shared/amf3.hpp"
