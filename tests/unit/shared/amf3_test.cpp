@@ -1,5 +1,6 @@
 // AMF3 golden vectors (AMF3 spec, Adobe 2013), reference tables, externalizable Flex classes,
 // every hard limit, and truncation at every byte offset.
+#include "test_util.hpp"
 #include "lectern/shared/amf3.hpp"
 
 #include <gtest/gtest.h>
@@ -13,41 +14,11 @@
 
 #include "lectern/shared/error.hpp"
 
-namespace lectern::shared::amf {
-// gtest prints values with this (static: each test file has its own copy).
-static void PrintTo(const value& v, std::ostream* os) {
-  *os << to_debug_string(v);
-}
-}  // namespace lectern::shared::amf
-
 namespace lectern::shared {
 namespace {
 
-bytes hex(std::string_view text) {
-  bytes out;
-  int high = -1;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    const int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high << 4 | v));
-      high = -1;
-    }
-  }
-  return out;
-}
-
-std::string to_hex(byte_view b) {
-  std::string s;
-  char buf[4];
-  for (auto x : b) {
-    std::snprintf(buf, sizeof buf, "%02x ", x);
-    s += buf;
-  }
-  return s;
-}
+using test::hex;
+using test::to_hex;
 
 std::error_code decode_one(byte_view in, amf::value& out, const amf::limits& lim = {}) {
   amf3::decoder d(in, lim);

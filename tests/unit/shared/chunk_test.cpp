@@ -2,15 +2,16 @@
 
 #include <random>
 
-#include "chunk_test_util.hpp"
+#include "test_util.hpp"
 #include "lectern/shared/chunk_reader.hpp"
 #include "lectern/shared/chunk_writer.hpp"
+#include "lectern/shared/error.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
 
 using test::filled;
-using test::from_hex;
+using test::hex;
 using test::read_all;
 using test::read_split;
 
@@ -46,8 +47,8 @@ TEST(chunk_writer, spec_example_1_uses_types_0_2_3_3) {
   bytes out;
   const bytes p = filled(32);
   for (int i = 0; i < 4; ++i) w.write(make(3, 8, 12345, 1000 + 20 * i, p), out);
-  const bytes expected = concat({from_hex("03 0003e8 000020 08 39300000"), p,
-                                 from_hex("83 000014"), p, from_hex("c3"), p, from_hex("c3"), p});
+  const bytes expected = concat({hex("03 0003e8 000020 08 39300000"), p,
+                                 hex("83 000014"), p, hex("c3"), p, hex("c3"), p});
   EXPECT_EQ(out, expected);
 }
 
@@ -58,18 +59,18 @@ TEST(chunk_writer, spec_example_2_splits_into_type_3_continuations) {
   const bytes p = filled(307);
   w.write(make(4, 9, 12346, 1000, p), out);
   const byte_view v(p);
-  const bytes expected = concat({from_hex("04 0003e8 000133 09 3a300000"), v.subspan(0, 128),
-                                 from_hex("c4"), v.subspan(128, 128), from_hex("c4"),
+  const bytes expected = concat({hex("04 0003e8 000133 09 3a300000"), v.subspan(0, 128),
+                                 hex("c4"), v.subspan(128, 128), hex("c4"),
                                  v.subspan(256)});
   EXPECT_EQ(out, expected);
 }
 
 TEST(chunk_reader, reads_spec_examples) {
   const bytes p32 = filled(32), p307 = filled(307);
-  const bytes wire = concat({from_hex("03 0003e8 000020 08 39300000"), p32, from_hex("83 000014"),
-                             p32, from_hex("c3"), p32, from_hex("04 0003e8 000133 09 3a300000"),
-                             byte_view(p307).subspan(0, 128), from_hex("c4"),
-                             byte_view(p307).subspan(128, 128), from_hex("c4"),
+  const bytes wire = concat({hex("03 0003e8 000020 08 39300000"), p32, hex("83 000014"),
+                             p32, hex("c3"), p32, hex("04 0003e8 000133 09 3a300000"),
+                             byte_view(p307).subspan(0, 128), hex("c4"),
+                             byte_view(p307).subspan(128, 128), hex("c4"),
                              byte_view(p307).subspan(256)});
   chunk_reader r;
   std::error_code ec;
@@ -90,8 +91,8 @@ TEST(chunk_writer, extended_timestamp_is_repeated_on_continuation_chunks) {
   const bytes p = filled(200);
   w.write(make(6, 9, 1, 0x01000000, p), out);
   const bytes expected =
-      concat({from_hex("06 ffffff 0000c8 09 01000000 01000000"), byte_view(p).subspan(0, 128),
-              from_hex("c6 01000000"), byte_view(p).subspan(128)});
+      concat({hex("06 ffffff 0000c8 09 01000000 01000000"), byte_view(p).subspan(0, 128),
+              hex("c6 01000000"), byte_view(p).subspan(128)});
   EXPECT_EQ(out, expected);
 
   chunk_reader r;
@@ -105,8 +106,8 @@ TEST(chunk_writer, extended_timestamp_is_repeated_on_continuation_chunks) {
 // librtmp (rtmpdump) leaves the extended timestamp out of continuation chunks.
 TEST(chunk_reader, tolerates_continuation_chunks_without_extended_timestamp) {
   const bytes p = filled(200);
-  const bytes wire = concat({from_hex("06 ffffff 0000c8 09 01000000 01000000"),
-                             byte_view(p).subspan(0, 128), from_hex("c6"), byte_view(p).subspan(128)});
+  const bytes wire = concat({hex("06 ffffff 0000c8 09 01000000 01000000"),
+                             byte_view(p).subspan(0, 128), hex("c6"), byte_view(p).subspan(128)});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -116,8 +117,8 @@ TEST(chunk_reader, tolerates_continuation_chunks_without_extended_timestamp) {
 }
 
 TEST(chunk_reader, extended_delta_on_type_1) {
-  const bytes wire = concat({from_hex("06 000010 000001 09 01000000 aa"),
-                             from_hex("46 ffffff 000001 09 01000000 bb")});
+  const bytes wire = concat({hex("06 000010 000001 09 01000000 aa"),
+                             hex("46 ffffff 000001 09 01000000 bb")});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -125,15 +126,15 @@ TEST(chunk_reader, extended_delta_on_type_1) {
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[1].timestamp, 0x10u + 0x01000000u);
   EXPECT_EQ(msgs[1].stream_id, 1u);
-  EXPECT_EQ(msgs[1].payload, from_hex("bb"));
+  EXPECT_EQ(msgs[1].payload, hex("bb"));
 }
 
 // A type-3 chunk that starts a new message adds the previous delta; after a type-0 header
 // that delta is the type-0 timestamp field (what ffmpeg and SRS do).
 TEST(chunk_reader, type_3_new_message_adds_previous_delta) {
-  const bytes wire = concat({from_hex("05 000064 000001 12 01000000 01"),  // ts 100
-                             from_hex("c5 02"),                            // ts 200
-                             from_hex("85 00000a 03"), from_hex("c5 04")});  // 210, 220
+  const bytes wire = concat({hex("05 000064 000001 12 01000000 01"),  // ts 100
+                             hex("c5 02"),                            // ts 200
+                             hex("85 00000a 03"), hex("c5 04")});  // 210, 220
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -147,9 +148,9 @@ TEST(chunk_reader, type_3_new_message_adds_previous_delta) {
 
 // The 32-bit wire timestamp wraps after 49.7 days; the 64-bit timeline does not.
 TEST(chunk_reader, unwraps_32_bit_timestamps) {
-  const bytes wire = concat({from_hex("06 ffffff 000001 09 01000000 fffffff0 aa"),
-                             from_hex("06 ffffff 000001 09 01000000 00000010 bb"),
-                             from_hex("86 000020 cc")});
+  const bytes wire = concat({hex("06 ffffff 000001 09 01000000 fffffff0 aa"),
+                             hex("06 ffffff 000001 09 01000000 00000010 bb"),
+                             hex("86 000020 cc")});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -177,9 +178,9 @@ TEST(chunk_writer, writes_64_bit_timestamps_as_wrapping_deltas) {
 // rest of that message then comes in the new size.
 TEST(chunk_reader, chunk_size_change_in_the_middle_of_a_message) {
   const bytes p = filled(1000);
-  const bytes wire = concat({from_hex("06 000000 0003e8 09 01000000"), byte_view(p).subspan(0, 128),
-                             from_hex("02 000000 000004 01 00000000 00001000"),
-                             from_hex("c6"), byte_view(p).subspan(128)});
+  const bytes wire = concat({hex("06 000000 0003e8 09 01000000"), byte_view(p).subspan(0, 128),
+                             hex("02 000000 000004 01 00000000 00001000"),
+                             hex("c6"), byte_view(p).subspan(128)});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -192,9 +193,9 @@ TEST(chunk_reader, chunk_size_change_in_the_middle_of_a_message) {
 
 TEST(chunk_reader, interleaved_chunk_streams) {
   const bytes a = filled(200, 1), v = filled(200, 2);
-  const bytes wire = concat({from_hex("04 000000 0000c8 08 01000000"), byte_view(a).subspan(0, 128),
-                             from_hex("06 000000 0000c8 09 01000000"), byte_view(v).subspan(0, 128),
-                             from_hex("c4"), byte_view(a).subspan(128), from_hex("c6"),
+  const bytes wire = concat({hex("04 000000 0000c8 08 01000000"), byte_view(a).subspan(0, 128),
+                             hex("06 000000 0000c8 09 01000000"), byte_view(v).subspan(0, 128),
+                             hex("c4"), byte_view(a).subspan(128), hex("c6"),
                              byte_view(v).subspan(128)});
   chunk_reader r;
   std::error_code ec;
@@ -207,9 +208,9 @@ TEST(chunk_reader, interleaved_chunk_streams) {
 
 TEST(chunk_reader, abort_discards_the_partial_message) {
   const bytes p = filled(300), q = filled(3);
-  const bytes wire = concat({from_hex("06 000000 00012c 09 01000000"), byte_view(p).subspan(0, 128),
-                             from_hex("02 000000 000004 02 00000000 00000006"),
-                             from_hex("06 000028 000003 09 01000000"), q});
+  const bytes wire = concat({hex("06 000000 00012c 09 01000000"), byte_view(p).subspan(0, 128),
+                             hex("02 000000 000004 02 00000000 00000006"),
+                             hex("06 000028 000003 09 01000000"), q});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -221,7 +222,7 @@ TEST(chunk_reader, abort_discards_the_partial_message) {
 
 TEST(chunk_reader, acknowledges_each_window) {
   // Window Acknowledgement Size 100, then 3 messages of 60 bytes.
-  bytes wire = from_hex("02 000000 000004 05 00000000 00000064");
+  bytes wire = hex("02 000000 000004 05 00000000 00000064");
   chunk_writer w;
   for (int i = 0; i < 3; ++i) w.write(make(3, 20, 0, 0, filled(60)), wire);
   chunk_reader r;
@@ -240,7 +241,7 @@ TEST(chunk_reader, two_and_three_byte_chunk_stream_ids) {
   chunk_writer w;
   bytes out;
   for (std::uint32_t csid : {63u, 64u, 319u, 320u, 65599u}) w.write(make(csid, 9, 1, csid, {7}), out);
-  EXPECT_EQ(bytes(out.begin() + 14, out.begin() + 16), from_hex("00 00"));  // csid 64
+  EXPECT_EQ(bytes(out.begin() + 14, out.begin() + 16), hex("00 00"));  // csid 64
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, out, ec);
@@ -254,7 +255,7 @@ TEST(chunk_reader, two_and_three_byte_chunk_stream_ids) {
 TEST(chunk_reader, new_chunk_stream_may_start_with_type_1) {
   chunk_reader r;
   std::error_code ec;
-  auto msgs = read_all(r, from_hex("43 000005 000001 14 aa"), ec);
+  auto msgs = read_all(r, hex("43 000005 000001 14 aa"), ec);
   ASSERT_FALSE(ec);
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_EQ(msgs[0].stream_id, 0u);
@@ -262,18 +263,18 @@ TEST(chunk_reader, new_chunk_stream_may_start_with_type_1) {
 }
 
 TEST(chunk_reader, rejects_compressed_header_on_unknown_chunk_stream) {
-  for (auto hex : {"83 000005", "c3"}) {
+  for (auto text : {"83 000005", "c3"}) {
     chunk_reader r;
     std::error_code ec;
-    read_all(r, from_hex(hex), ec);
-    EXPECT_EQ(ec, error::chunk_no_previous_header) << hex;
+    read_all(r, hex(text), ec);
+    EXPECT_EQ(ec, error::chunk_no_previous_header) << text;
   }
 }
 
 TEST(chunk_reader, rejects_messages_over_the_size_limit) {
   chunk_reader r({.max_message_size = 1000});
   std::error_code ec;
-  read_all(r, from_hex("03 000000 0003e9 14 00000000"), ec);
+  read_all(r, hex("03 000000 0003e9 14 00000000"), ec);
   EXPECT_EQ(ec, error::chunk_message_too_large);
 }
 
@@ -289,34 +290,34 @@ TEST(chunk_reader, rejects_too_many_chunk_streams) {
 }
 
 TEST(chunk_reader, rejects_bad_chunk_sizes) {
-  for (auto hex : {"02 000000 000004 01 00000000 00000000", "02 000000 000004 01 00000000 80000000"}) {
+  for (auto text : {"02 000000 000004 01 00000000 00000000", "02 000000 000004 01 00000000 80000000"}) {
     chunk_reader r;
     std::error_code ec;
-    read_all(r, from_hex(hex), ec);
-    EXPECT_EQ(ec, error::chunk_bad_chunk_size) << hex;
+    read_all(r, hex(text), ec);
+    EXPECT_EQ(ec, error::chunk_bad_chunk_size) << text;
   }
   chunk_reader r;
   std::error_code ec;
-  read_all(r, from_hex("02 000000 000002 01 00000000 0000"), ec);
+  read_all(r, hex("02 000000 000002 01 00000000 0000"), ec);
   EXPECT_EQ(ec, error::message_malformed);
 }
 
 TEST(chunk_reader, rejects_length_change_in_the_middle_of_a_message) {
   chunk_reader r;
   std::error_code ec;
-  read_all(r, concat({from_hex("06 000000 0000c8 09 01000000"), filled(128),
-                      from_hex("46 000000 000010 09")}), ec);
+  read_all(r, concat({hex("06 000000 0000c8 09 01000000"), filled(128),
+                      hex("46 000000 000010 09")}), ec);
   EXPECT_EQ(ec, error::chunk_length_changed);
 }
 
 TEST(chunk_reader, zero_length_message) {
   chunk_reader r;
   std::error_code ec;
-  auto msgs = read_all(r, from_hex("03 000001 000000 14 00000000 03 000002 000001 14 00000000 aa"), ec);
+  auto msgs = read_all(r, hex("03 000001 000000 14 00000000 03 000002 000001 14 00000000 aa"), ec);
   ASSERT_FALSE(ec);
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_TRUE(msgs[0].payload.empty());
-  EXPECT_EQ(msgs[1].payload, from_hex("aa"));
+  EXPECT_EQ(msgs[1].payload, hex("aa"));
 }
 
 TEST(chunk_reader, stops_when_pending_messages_reach_the_limit) {
@@ -385,7 +386,7 @@ TEST(chunk_writer, standalone_encoding_is_shareable_and_sized_exactly) {
     w.write(make(6, 9, 1, 0x01234567 + 40, {4, 5, 6}), wire);
     chunk_reader r;
     std::error_code ec;
-    r.put(from_hex("02 000000 000004 01 00000000 00001000"), ec);
+    r.put(hex("02 000000 000004 01 00000000 00001000"), ec);
     auto got = read_all(r, wire, ec);
     ASSERT_FALSE(ec);
     ASSERT_EQ(got.size(), 4u);  // the Set Chunk Size, then our three

@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "lectern/shared/error.hpp"
-#include "message_test_util.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
 
-using msg_test::hex;
-using msg_test::make_message;
+using test::hex;
+using test::make_message;
 
 command parse_ok(const bytes& payload, message_type type = message_type::command_amf0) {
   command c;

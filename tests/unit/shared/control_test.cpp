@@ -7,12 +7,12 @@
 #include <string_view>
 
 #include "lectern/shared/error.hpp"
-#include "message_test_util.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
 
-using msg_test::hex;
+using test::hex;
 
 void expect_control_header(const message& m, message_type type) {
   EXPECT_EQ(m.chunk_stream_id, 2u);

@@ -6,13 +6,13 @@
 #include <gtest/gtest.h>
 
 #include "lectern/shared/error.hpp"
-#include "message_test_util.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
 
-using msg_test::hex;
-using msg_test::make_message;
+using test::hex;
+using test::make_message;
 
 // What ffmpeg 5.1 publishes (flvenc's onMetaData behind rtmpproto's "@setDataFrame"),
 // shortened to the fields the server reads.

@@ -1,3 +1,4 @@
+#include "test_util.hpp"
 #include "lectern/shared/handshake.hpp"
 
 #include "lectern/shared/error.hpp"
@@ -13,19 +14,15 @@
 namespace lectern::shared::handshake {
 namespace {
 
+using test::hex;
+using test::to_hex;
+
 constexpr std::size_t k_c0c1 = 1 + k_packet_size;
 constexpr std::size_t k_all = 1 + 2 * k_packet_size;  // C0 C1 C2 (or S0 S1 S2)
 
 bytes load(const std::string& name) {
   std::ifstream in(std::string(LECTERN_TEST_DATA) + "/handshake/" + name, std::ios::binary);
   bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return b;
-}
-
-bytes hex(std::string_view s) {
-  bytes b;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    b.push_back(static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
   return b;
 }
 

@@ -2,20 +2,20 @@
 
 #include <gtest/gtest.h>
 
-#include "chunk_test_util.hpp"
+#include "test_util.hpp"
 #include "lectern/shared/error.hpp"
 
 namespace lectern::shared {
 namespace {
 
-using test::from_hex;
+using test::hex;
 
-media_message classify(rtmp::message_type type, std::string_view hex, std::error_code& ec) {
+media_message classify(rtmp::message_type type, std::string_view text, std::error_code& ec) {
   rtmp::message m;
   m.type = static_cast<std::uint8_t>(type);
   m.timestamp = 1234;
   m.stream_id = 1;
-  m.payload = from_hex(hex);
+  m.payload = hex(text);
   media_message out;
   ec = media_message::from_message(std::move(m), out);
   return out;
@@ -74,14 +74,14 @@ TEST(media_message, unparseable_video_still_forwards_as_inter_frame) {
 TEST(media_message, payload_is_taken_without_copy_and_shared) {
   rtmp::message m;
   m.type = 9;
-  m.payload = from_hex("17 01 000000 00");
+  m.payload = hex("17 01 000000 00");
   const auto* data = m.payload.data();
   media_message out;
   media_message::from_message(std::move(m), out);
   EXPECT_EQ(out.payload->data(), data);
   media_message copy = out;
   EXPECT_EQ(copy.payload.get(), out.payload.get());
-  EXPECT_EQ(out.to_message(6).payload, from_hex("17 01 000000 00"));
+  EXPECT_EQ(out.to_message(6).payload, hex("17 01 000000 00"));
 }
 
 TEST(media_message, metadata_is_never_dropped) {

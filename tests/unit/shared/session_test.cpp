@@ -9,7 +9,7 @@
 #include <random>
 #include <sstream>
 
-#include "chunk_test_util.hpp"
+#include "test_util.hpp"
 #include "lectern/shared/command.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
