@@ -7,7 +7,6 @@
 namespace lectern::shared::rtmp {
 namespace {
 
-constexpr std::uint32_t k_extended_marker = 0xFFFFFF;  // RTMP spec 5.3.1.3
 constexpr std::size_t k_message_header_size[4] = {11, 7, 3, 0};  // RTMP spec 5.3.1.2
 constexpr std::size_t k_initial_reserve = 64 * 1024;
 
@@ -77,73 +76,95 @@ chunk_reader::stream_state* chunk_reader::add(std::uint32_t csid, std::error_cod
 // returns 0 when `in` does not hold all of it yet.
 std::size_t chunk_reader::parse_header(byte_view in, std::error_code& ec) {
   byte_reader r(in);
-  std::uint8_t b0 = 0;
-  if (!r.u8(b0)) return 0;
-  const std::uint8_t fmt = b0 >> 6;
-  std::uint32_t csid = b0 & 0x3F;
-  if (csid == 0) {  // RTMP spec 5.3.1.1: 2-byte form, ids 64-319
-    std::uint8_t b1 = 0;
-    if (!r.u8(b1)) return 0;
-    csid = 64u + b1;
-  } else if (csid == 1) {  // 3-byte form, ids 64-65599, little-endian
-    std::uint8_t b1 = 0, b2 = 0;
-    if (!r.u8(b1) || !r.u8(b2)) return 0;
-    csid = 64u + b1 + 256u * b2;
-  }
-  if (r.remaining() < k_message_header_size[fmt]) return 0;
+  wire_header h;
+  if (!read_basic_header(r, h)) return 0;
+  stream_state* s = find(h.csid);
+  if (!read_message_header(r, s, h, ec) || !read_extended_timestamp(r, s, h)) return 0;
+  if ((ec = apply_header(s, h))) return 0;
+  return r.position();
+}
 
-  stream_state* s = find(csid);
-  const bool fresh = s == nullptr || !s->has_header;
+// RTMP spec 5.3.1.1: the format and the chunk stream id in 1, 2 or 3 bytes.
+bool chunk_reader::read_basic_header(byte_reader& r, wire_header& h) noexcept {
+  std::uint8_t b0 = 0;
+  if (!r.u8(b0)) return false;
+  h.fmt = b0 >> 6;
+  h.csid = b0 & 0x3F;
+  if (h.csid == 0) {  // 2-byte form, ids 64-319
+    std::uint8_t b1 = 0;
+    if (!r.u8(b1)) return false;
+    h.csid = 64u + b1;
+  } else if (h.csid == 1) {  // 3-byte form, ids 64-65599, little-endian
+    std::uint8_t b1 = 0, b2 = 0;
+    if (!r.u8(b1) || !r.u8(b2)) return false;
+    h.csid = 64u + b1 + 256u * b2;
+  }
+  return true;
+}
+
+// RTMP spec 5.3.1.2: 11, 7, 3 or 0 bytes; what is absent comes from the previous header on
+// the chunk stream `s`.
+bool chunk_reader::read_message_header(byte_reader& r, const stream_state* s, wire_header& h,
+                                       std::error_code& ec) noexcept {
+  if (r.remaining() < k_message_header_size[h.fmt]) return false;
   // A new chunk stream must start with type 0 (5.3.1.2.1); type 1 carries everything but
   // the stream id, and some encoders start with it, so it is accepted with stream id 0.
-  if (fresh && fmt >= 2) {
+  if ((s == nullptr || !s->has_header) && h.fmt >= 2) {
     ec = error::chunk_no_previous_header;
-    return 0;
+    return false;
   }
-  std::uint32_t ts_field = 0, length = s ? s->length : 0, sid = s ? s->stream_id : 0;
-  std::uint8_t type = s ? s->type : 0;
-  if (fmt <= 2) r.u24(ts_field);
-  if (fmt <= 1) {
-    r.u24(length);
-    r.u8(type);
+  h.length = s ? s->length : 0;
+  h.type = s ? s->type : 0;
+  h.stream_id = s ? s->stream_id : 0;
+  if (h.fmt <= 2) r.u24(h.ts_field);
+  if (h.fmt <= 1) {
+    r.u24(h.length);
+    r.u8(h.type);
   }
-  if (fmt == 0) r.u32le(sid);
+  if (h.fmt == 0) r.u32le(h.stream_id);
+  h.extended = h.fmt <= 2 ? h.ts_field == k_extended_timestamp_marker : s->extended;
+  return true;
+}
 
-  bool extended = fmt <= 2 ? ts_field == k_extended_marker : s->extended;
-  if (extended) {
-    std::uint32_t ext = 0;
-    if (r.remaining() < 4) return 0;
-    if (fmt <= 2) {
-      r.u32(ext);
-      ts_field = ext;
-    } else {
-      // 5.3.1.3: a type-3 chunk repeats the extended timestamp of its header. librtmp
-      // omits it, so the four bytes count as the timestamp only if they repeat it.
-      byte_reader peek(r.rest());
-      peek.u32(ext);
-      if (ext == s->extended_value) r.skip(4);
-    }
+// RTMP spec 5.3.1.3: the 32-bit timestamp or delta when the 24-bit field is 0xFFFFFF.
+bool chunk_reader::read_extended_timestamp(byte_reader& r, const stream_state* s,
+                                           wire_header& h) noexcept {
+  if (!h.extended) return true;
+  std::uint32_t ext = 0;
+  if (r.remaining() < 4) return false;
+  if (h.fmt <= 2) {
+    r.u32(ext);
+    h.ts_field = ext;
+    return true;
   }
+  // A type-3 chunk repeats the extended timestamp of its header. librtmp omits it, so the
+  // four bytes count as the timestamp only if they repeat it.
+  byte_reader peek(r.rest());
+  peek.u32(ext);
+  if (ext == s->extended_value) r.skip(4);
+  return true;
+}
 
-  if (s == nullptr && (s = add(csid, ec)) == nullptr) return 0;
+// Applies a parsed header: a new message, or the next chunk of the one in progress.
+std::error_code chunk_reader::apply_header(stream_state*& s, const wire_header& h) {
+  std::error_code ec;
+  if (s == nullptr && (s = add(h.csid, ec)) == nullptr) return ec;
   cur_ = static_cast<std::size_t>(s - streams_.data());
   if (s->in_message) {
     // A full header in the middle of a message: tolerated only if it repeats the length and
     // type (some muxers do), since anything else would corrupt the partial message.
-    if (fmt <= 1 && (length != s->length || type != s->type)) {
-      ec = error::chunk_length_changed;
-      return 0;
-    }
-  } else if ((ec = start_message(*s, fmt, ts_field, length, type, sid))) {
-    return 0;
+    if (h.fmt <= 1 && (h.length != s->length || h.type != s->type))
+      return error::chunk_length_changed;
+  } else if ((ec = start_message(*s, h.fmt, h.ts_field, h.length, h.type, h.stream_id))) {
+    return ec;
   }
-  if (fmt <= 2) {
-    s->extended = extended;
-    s->extended_value = ts_field;
+  if (h.fmt <= 2) {
+    s->extended = h.extended;
+    s->extended_value = h.ts_field;
   }
   chunk_left_ = std::min(chunk_size_, s->length - static_cast<std::uint32_t>(s->partial.size()));
-  if (s->length == 0 && (ec = finish_message(*s))) return 0;
-  return r.position();
+  if (s->length == 0) return finish_message(*s);
+  return {};
 }
 
 std::error_code chunk_reader::start_message(stream_state& s, std::uint8_t fmt,
@@ -174,7 +195,12 @@ std::error_code chunk_reader::start_message(stream_state& s, std::uint8_t fmt,
 
 std::size_t chunk_reader::read_payload(byte_view in) {
   const std::size_t n = std::min<std::size_t>(in.size(), chunk_left_);
-  auto& partial = streams_[cur_].partial;
+  auto& s = streams_[cur_];
+  auto& partial = s.partial;
+  // Grow by doubling as bytes arrive, but never past the message's length: the buffer
+  // becomes the shared payload, and slack in it would live as long as the GOP cache does.
+  if (partial.size() + n > partial.capacity())
+    partial.reserve(std::min<std::size_t>(s.length, std::max(partial.capacity() * 2, partial.size() + n)));
   partial.insert(partial.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n));
   chunk_left_ -= static_cast<std::uint32_t>(n);
   return n;

@@ -1,16 +1,14 @@
 #include "lectern/shared/chunk_writer.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include "lectern/shared/error.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
 
-constexpr std::uint32_t k_extended_marker = 0xFFFFFF;  // RTMP spec 5.3.1.3
-
-// RTMP spec 5.3.1.1: 1, 2 or 3 bytes depending on the chunk stream id.
+// RTMP spec 5.3.1.1: 1, 2 or 3 bytes depending on the chunk stream id (checked by check()).
 void put_basic_header(byte_writer& w, std::uint8_t fmt, std::uint32_t csid) {
-  assert(csid >= 2 && csid <= 65599);
   const auto f = static_cast<std::uint8_t>(fmt << 6);
   if (csid < 64) {
     w.u8(static_cast<std::uint8_t>(f | csid));
@@ -33,9 +31,9 @@ std::size_t basic_header_size(std::uint32_t csid) noexcept {
 // the extended timestamp, as Flash Media Server and ffmpeg expect (5.3.1.3).
 void put_chunks(byte_writer& w, std::uint8_t fmt, const message_header& h,
                 std::uint32_t ts_field, byte_view payload, std::uint32_t chunk_size) {
-  const bool extended = ts_field >= k_extended_marker;
+  const bool extended = ts_field >= k_extended_timestamp_marker;
   put_basic_header(w, fmt, h.chunk_stream_id);
-  if (fmt <= 2) w.u24(extended ? k_extended_marker : ts_field);
+  if (fmt <= 2) w.u24(extended ? k_extended_timestamp_marker : ts_field);
   if (fmt <= 1) {
     w.u24(static_cast<std::uint32_t>(payload.size()));
     w.u8(h.type);
@@ -53,7 +51,20 @@ void put_chunks(byte_writer& w, std::uint8_t fmt, const message_header& h,
   }
 }
 
+std::error_code check(const message_header& h, std::size_t length, std::uint32_t chunk_size) {
+  if (h.chunk_stream_id < 2 || h.chunk_stream_id > 65599) return error::chunk_bad_chunk_stream_id;
+  if (length > k_max_message_length) return error::chunk_message_too_large;
+  if (!chunk_writer::valid_chunk_size(chunk_size)) return error::chunk_bad_chunk_size;
+  return {};
+}
+
 }  // namespace
+
+std::error_code chunk_writer::set_chunk_size(std::uint32_t n) noexcept {
+  if (!valid_chunk_size(n)) return error::chunk_bad_chunk_size;
+  chunk_size_ = n;
+  return {};
+}
 
 chunk_writer::stream_state& chunk_writer::state(std::uint32_t csid) {
   for (auto& s : streams_)
@@ -64,11 +75,12 @@ chunk_writer::stream_state& chunk_writer::state(std::uint32_t csid) {
   return streams_.back();
 }
 
-void chunk_writer::write(const message& m, bytes& out) {
-  write({m.chunk_stream_id, m.type, m.stream_id, m.timestamp, 0}, m.payload, out);
+std::error_code chunk_writer::write(const message& m, bytes& out) {
+  return write({m.chunk_stream_id, m.type, m.stream_id, m.timestamp, 0}, m.payload, out);
 }
 
-void chunk_writer::write(message_header h, byte_view payload, bytes& out) {
+std::error_code chunk_writer::write(message_header h, byte_view payload, bytes& out) {
+  if (auto ec = check(h, payload.size(), chunk_size_)) return ec;
   h.length = static_cast<std::uint32_t>(payload.size());
   stream_state& s = state(h.chunk_stream_id);
   const bool first = s.length == UINT32_MAX;
@@ -98,18 +110,22 @@ void chunk_writer::write(message_header h, byte_view payload, bytes& out) {
   // After type 0 the "delta" a type-3 header would repeat is read differently by different
   // peers (ffmpeg adds the type-0 field; others add nothing), so type 3 follows only 1 or 2.
   s.delta_valid = fmt != 0;
+  return {};
 }
 
-void chunk_writer::write_standalone(message_header h, byte_view payload,
-                                    std::uint32_t chunk_size, bytes& out) {
+std::error_code chunk_writer::write_standalone(message_header h, byte_view payload,
+                                               std::uint32_t chunk_size, bytes& out) {
+  if (auto ec = check(h, payload.size(), chunk_size)) return ec;
   h.length = static_cast<std::uint32_t>(payload.size());
   byte_writer w(out);
   put_chunks(w, 0, h, static_cast<std::uint32_t>(h.timestamp), payload, chunk_size);
+  return {};
 }
 
 std::size_t chunk_writer::standalone_size(const message_header& h,
                                           std::uint32_t chunk_size) noexcept {
-  const bool extended = static_cast<std::uint32_t>(h.timestamp) >= k_extended_marker;
+  if (!valid_chunk_size(chunk_size)) return 0;
+  const bool extended = static_cast<std::uint32_t>(h.timestamp) >= k_extended_timestamp_marker;
   const std::size_t continuation = basic_header_size(h.chunk_stream_id) + (extended ? 4 : 0);
   const std::size_t chunks = h.length == 0 ? 1 : (h.length + chunk_size - 1) / chunk_size;
   return continuation + 11 + h.length + (chunks - 1) * continuation;

@@ -33,6 +33,8 @@ class category final : public std::error_category {
       case error::chunk_too_many_streams: return "chunk stream: too many chunk streams";
       case error::chunk_length_changed:
         return "chunk stream: message header changed in the middle of a message";
+      case error::chunk_bad_chunk_stream_id:
+        return "chunk stream: chunk stream id must be 2 to 65599";
       case error::message_malformed: return "message: payload is malformed";
       case error::message_unknown_type: return "message: unknown message type";
       case error::command_malformed: return "message: command has no name or transaction id";

@@ -8,7 +8,7 @@
 namespace lectern::shared {
 
 drop_priority media_message::priority() const noexcept {
-  if (sequence_header || !(is_audio() || is_video())) return drop_priority::never;
+  if (sequence_header || no_picture || !(is_audio() || is_video())) return drop_priority::never;
   if (is_audio() || keyframe) return drop_priority::key_or_audio;
   return disposable ? drop_priority::disposable : drop_priority::inter;
 }
@@ -27,6 +27,7 @@ std::error_code media_message::from_message(rtmp::message&& m, media_message& ou
       out.keyframe = h.is_keyframe();
       out.sequence_header = h.is_sequence_header();
       out.disposable = h.is_disposable();
+      out.no_picture = !h.has_frames() && !out.sequence_header;
     }
   } else if (out.is_audio()) {
     flv::audio_header h;

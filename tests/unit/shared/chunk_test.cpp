@@ -335,6 +335,62 @@ TEST(chunk_reader, stops_when_pending_messages_reach_the_limit) {
   EXPECT_EQ(n, 2);
 }
 
+// What the wire cannot say is refused, not truncated: a 16 MiB payload would otherwise get a
+// wrapped 24-bit length and desynchronise the peer.
+TEST(chunk_writer, refuses_what_the_wire_cannot_carry) {
+  chunk_writer w;
+  bytes out;
+  EXPECT_EQ(w.write(make(6, 9, 1, 0, bytes(k_max_message_length + 1)), out),
+            error::chunk_message_too_large);
+  EXPECT_EQ(w.write(make(1, 9, 1, 0, {1}), out), error::chunk_bad_chunk_stream_id);
+  EXPECT_EQ(w.write(make(65600, 9, 1, 0, {1}), out), error::chunk_bad_chunk_stream_id);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(w.set_chunk_size(0), error::chunk_bad_chunk_size);
+  EXPECT_EQ(w.set_chunk_size(0x80000000u), error::chunk_bad_chunk_size);
+  EXPECT_EQ(w.chunk_size(), 128u);
+  EXPECT_EQ(chunk_writer(0).chunk_size(), 128u);
+  EXPECT_EQ(chunk_writer::write_standalone({6, 9, 1, 0, 0}, filled(10), 0, out),
+            error::chunk_bad_chunk_size);
+  EXPECT_EQ(chunk_writer::standalone_size({6, 9, 1, 0, 10}, 0), 0u);
+  EXPECT_TRUE(out.empty());
+  // The largest message the wire can carry still goes out.
+  EXPECT_FALSE(w.write(make(6, 9, 1, 0, bytes(k_max_message_length)), out));
+}
+
+// A message buffer never keeps more memory than the message needs: it becomes the payload
+// every subscriber shares for as long as the GOP cache holds it.
+TEST(chunk_reader, message_buffer_is_not_larger_than_the_message) {
+  const bytes p = filled(65 * 1024 + 17);
+  chunk_writer w(4096);
+  bytes wire = hex("02 000000 000004 01 00000000 00001000");
+  ASSERT_FALSE(w.write(make(6, 9, 1, 0, p), wire));
+  chunk_reader r;
+  std::error_code ec;
+  auto msgs = read_split(r, wire, [] { return std::size_t{1000}; }, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[1].payload, p);
+  EXPECT_EQ(msgs[1].payload.capacity(), p.size());
+}
+
+// After put() stops for back-pressure, the caller takes the messages and presents the rest:
+// reading resumes exactly where it stopped.
+TEST(chunk_reader, resumes_after_back_pressure) {
+  chunk_writer w;
+  bytes out;
+  std::vector<message> sent;
+  for (int i = 0; i < 7; ++i) {
+    sent.push_back(make(3, 20, 0, static_cast<std::uint64_t>(i) * 10, filled(300, static_cast<std::uint8_t>(i))));
+    ASSERT_FALSE(w.write(sent.back(), out));
+  }
+  chunk_reader r({.max_pending_messages = 2});
+  std::error_code ec;
+  auto got = read_all(r, out, ec);
+  ASSERT_FALSE(ec);
+  ASSERT_EQ(got.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) expect_same(got[i], sent[i]);
+}
+
 // Property: whatever the chunk size and the way the bytes are split, the reader returns
 // exactly the messages the writer was given.
 TEST(chunk_round_trip, random_messages_every_split) {

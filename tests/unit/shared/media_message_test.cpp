@@ -62,6 +62,22 @@ TEST(media_message, classifies_aac_and_enhanced_hevc) {
   EXPECT_TRUE(hevc_seq.sequence_header);
 }
 
+// E-RTMP: PacketType 4 (Metadata, e.g. HDR colorInfo) and 2 (SequenceEnd) carry no picture
+// but a decoder needs them: they are never dropped and never start a GOP.
+TEST(media_message, enhanced_metadata_and_sequence_end_are_never_dropped) {
+  std::error_code ec;
+  auto meta = classify(rtmp::message_type::video, "94 68766331 02000a'colorInfo' 0300 0009", ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(meta.keyframe);
+  EXPECT_EQ(meta.priority(), drop_priority::never);
+  auto end = classify(rtmp::message_type::video, "92 68766331", ec);  // ex-header, key, SequenceEnd
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_FALSE(end.keyframe);
+  EXPECT_EQ(end.priority(), drop_priority::never);
+  auto avc_end = classify(rtmp::message_type::video, "17 02 000000", ec);  // AVC end of sequence
+  EXPECT_EQ(avc_end.priority(), drop_priority::never);
+}
+
 TEST(media_message, unparseable_video_still_forwards_as_inter_frame) {
   std::error_code ec;
   auto m = classify(rtmp::message_type::video, "", ec);

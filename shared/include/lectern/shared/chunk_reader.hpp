@@ -14,14 +14,17 @@ namespace lectern::shared::rtmp {
 
 /// Hard limits for a chunk stream read from an untrusted peer.
 struct chunk_limits {
-  std::uint32_t max_message_size = 16u << 20;  ///< larger declared lengths close the connection
+  /// Larger declared lengths close the connection. (The 24-bit field allows 16 MiB - 1; a
+  /// keyframe of a 4K stream is a few MiB.)
+  std::uint32_t max_message_size = 8u << 20;
   std::uint32_t max_chunk_streams = 64;        ///< distinct chunk stream ids with state
   std::size_t max_pending_messages = 1024;     ///< completed but not yet taken by next()
 };
 
 /// Reassembles messages from a peer's chunk stream. Like Beast's parsers it never buffers a
 /// partial header: put() returns how many bytes it used, and the caller keeps the rest and
-/// presents them again with more (at most 18 bytes wait this way). Any split of the input,
+/// presents them again with more (at most 18 bytes wait this way, unless put() stopped for
+/// back-pressure). Any split of the input,
 /// down to one byte at a time, yields the same messages. Set Chunk Size, Abort and Window
 /// Acknowledgement Size are applied as they complete (they change how the following bytes
 /// parse) and are still handed out.
@@ -65,7 +68,24 @@ class chunk_reader {
     bool in_message = false;
   };
 
+  /// The fields of one chunk header as they are on the wire.
+  struct wire_header {
+    std::uint8_t fmt = 0;
+    std::uint32_t csid = 0;
+    std::uint32_t ts_field = 0;  // timestamp or delta, extended timestamp applied
+    std::uint32_t length = 0;
+    std::uint32_t stream_id = 0;
+    std::uint8_t type = 0;
+    bool extended = false;
+  };
+
   std::size_t parse_header(byte_view in, std::error_code& ec);
+  static bool read_basic_header(byte_reader& r, wire_header& h) noexcept;
+  bool read_message_header(byte_reader& r, const stream_state* s, wire_header& h,
+                           std::error_code& ec) noexcept;
+  static bool read_extended_timestamp(byte_reader& r, const stream_state* s,
+                                      wire_header& h) noexcept;
+  std::error_code apply_header(stream_state*& s, const wire_header& h);
   stream_state* find(std::uint32_t csid) noexcept;
   stream_state* add(std::uint32_t csid, std::error_code& ec);
   std::error_code start_message(stream_state& s, std::uint8_t fmt, std::uint32_t ts_field,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <system_error>
 #include <vector>
 
 #include "lectern/shared/bytes.hpp"
@@ -19,28 +20,37 @@ struct message_header {
 };
 
 /// Chunks messages for one connection, choosing the smallest header each time given the
-/// previous message on the same chunk stream id (RTMP spec 5.3.1.2).
+/// previous message on the same chunk stream id (RTMP spec 5.3.1.2). What cannot be said on
+/// the wire is refused, never truncated: a payload over 16 MiB - 1 bytes
+/// (chunk_message_too_large), a chunk stream id outside 2-65599 (chunk_bad_chunk_stream_id),
+/// a chunk size of 0 or over 2^31 - 1 (chunk_bad_chunk_size). On error nothing is appended.
 class chunk_writer {
  public:
-  explicit chunk_writer(std::uint32_t chunk_size = 128) noexcept : chunk_size_(chunk_size) {}
+  /// Starts with `chunk_size` (the RTMP default is 128); an invalid size is taken as 128.
+  explicit chunk_writer(std::uint32_t chunk_size = 128) noexcept
+      : chunk_size_(valid_chunk_size(chunk_size) ? chunk_size : 128) {}
 
   /// Call after queueing a Set Chunk Size message: later messages use the new size.
-  void set_chunk_size(std::uint32_t n) noexcept { chunk_size_ = n; }
+  std::error_code set_chunk_size(std::uint32_t n) noexcept;
   std::uint32_t chunk_size() const noexcept { return chunk_size_; }
 
   /// Appends the chunks of `m` to `out`.
-  void write(const message& m, bytes& out);
+  std::error_code write(const message& m, bytes& out);
   /// Appends the chunks of a message with header `h` (h.length is taken from the payload).
-  void write(message_header h, byte_view payload, bytes& out);
+  std::error_code write(message_header h, byte_view payload, bytes& out);
 
   /// Appends the chunks of a message with a full type-0 header, independent of any
   /// connection's state: the server encodes a media message once per (chunk size, stream
   /// id) and sends the same bytes to every subscriber. Follow with note_sent() on each
   /// connection that sends them.
-  static void write_standalone(message_header h, byte_view payload, std::uint32_t chunk_size,
-                               bytes& out);
-  /// Exact size write_standalone() produces, for one allocation.
+  static std::error_code write_standalone(message_header h, byte_view payload,
+                                          std::uint32_t chunk_size, bytes& out);
+  /// Exact size write_standalone() produces, for one allocation (0 for an invalid size).
   static std::size_t standalone_size(const message_header& h, std::uint32_t chunk_size) noexcept;
+
+  static constexpr bool valid_chunk_size(std::uint32_t n) noexcept {
+    return n >= 1 && n <= k_max_set_chunk_size;
+  }
   /// Records that a standalone message went out on h.chunk_stream_id, so that the next
   /// compressed header on that chunk stream is relative to it.
   void note_sent(const message_header& h);

@@ -11,9 +11,6 @@
 
 namespace lectern::shared::rtmp {
 
-/// Largest chunk size Set Chunk Size may carry: the field is 31 bits (RTMP spec 5.4.1).
-inline constexpr std::uint32_t k_max_set_chunk_size = 0x7FFFFFFF;
-
 /// Set Chunk Size (type 1, RTMP spec 5.4.1): the sender's new maximum chunk size.
 struct set_chunk_size_msg {
   std::uint32_t size = 128;

@@ -28,6 +28,9 @@ struct media_message {
   bool keyframe = false;         ///< video picture a decoder can start from (GOP start)
   bool sequence_header = false;  ///< AVC/HEVC/AV1 configuration or AAC AudioSpecificConfig
   bool disposable = false;       ///< video frame nothing references
+  /// Video that carries no picture: Enhanced RTMP metadata (e.g. HDR colorInfo), end of
+  /// sequence, a command frame. Small, and a decoder needs it, so it is never dropped.
+  bool no_picture = false;
   shared_bytes payload;
 
   std::size_t size() const noexcept { return payload ? payload->size() : 0; }

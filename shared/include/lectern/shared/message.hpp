@@ -34,6 +34,13 @@ inline constexpr std::uint32_t k_csid_audio = 4;
 inline constexpr std::uint32_t k_csid_video = 6;
 inline constexpr std::uint32_t k_csid_data = 5;
 
+/// A 24-bit timestamp field of 0xFFFFFF means "read the extended timestamp" (5.3.1.3).
+inline constexpr std::uint32_t k_extended_timestamp_marker = 0xFFFFFF;
+/// Largest message length a chunk header can carry (24 bits, 5.3.1.2.1).
+inline constexpr std::uint32_t k_max_message_length = 0xFFFFFF;
+/// Largest chunk size Set Chunk Size can announce (31 bits, 5.4.1).
+inline constexpr std::uint32_t k_max_set_chunk_size = 0x7FFFFFFF;
+
 /// One complete RTMP message. The timestamp is 64-bit and already unwrapped from the
 /// 32-bit wire value, so a stream does not break after 2^32 ms (49.7 days).
 struct message {
