@@ -1,4 +1,4 @@
-// FLV file header (FLV spec v10.1 E.2) and tag header (E.4.1).
+// FLV file header (FLV spec v10.1 E.2), tag header (E.4.1) and PreviousTagSize (E.3).
 #include "lectern/shared/error.hpp"
 #include "lectern/shared/flv.hpp"
 
@@ -43,8 +43,8 @@ void encode_file_header(const file_header& h, bytes& out) {
   w.u32(0);  // PreviousTagSize0 is always 0 (E.3)
 }
 
-std::error_code parse_tag_header(byte_view in, tag_header& out,
-                                 std::uint32_t max_data_size) noexcept {
+std::error_code parse_tag_header(byte_view in, tag_header& out, std::uint32_t max_data_size,
+                                 bool any_stream_id) noexcept {
   byte_reader r(in);
   std::uint8_t type = 0;
   std::uint32_t data_size = 0;
@@ -59,34 +59,49 @@ std::error_code parse_tag_header(byte_view in, tag_header& out,
   const auto t = static_cast<tag_type>(type & k_tag_type_mask);
   if (t != tag_type::audio && t != tag_type::video && t != tag_type::script)
     return error::flv_bad_tag_type;
-  if (stream_id != 0) return error::flv_bad_tag;  // "StreamID: always 0" (E.4.1)
+  // "StreamID: always 0" (E.4.1), but an RTMP aggregate's sub-messages carry the message
+  // stream id there (RTMP spec 7.1.6).
+  if (stream_id != 0 && !any_stream_id) return error::flv_bad_tag;
   if (data_size > max_data_size) return error::flv_tag_too_large;
   out.type = t;
   out.data_size = data_size;
+  out.stream_id = stream_id;
   // TimestampExtended holds the upper 8 bits of a 32-bit millisecond time (E.4.1).
   out.timestamp = std::uint32_t(timestamp_ext) << 24 | timestamp;
   return {};
 }
 
 std::array<std::uint8_t, k_tag_header_size> encode_tag_header(const tag_header& h) noexcept {
-  const std::uint32_t size = h.data_size & k_max_data_size_field;
-  const std::uint32_t ts = h.timestamp;
-  return {static_cast<std::uint8_t>(h.type),
-          static_cast<std::uint8_t>(size >> 16),
-          static_cast<std::uint8_t>(size >> 8),
-          static_cast<std::uint8_t>(size),
-          static_cast<std::uint8_t>(ts >> 16),  // Timestamp: lower 24 bits
-          static_cast<std::uint8_t>(ts >> 8),
-          static_cast<std::uint8_t>(ts),
-          static_cast<std::uint8_t>(ts >> 24),  // TimestampExtended: upper 8 bits
-          0,
-          0,
-          0};  // StreamID
+  std::array<std::uint8_t, k_tag_header_size> out{};
+  const auto put24 = [&out](std::size_t at, std::uint32_t v) {
+    out[at] = static_cast<std::uint8_t>(v >> 16);
+    out[at + 1] = static_cast<std::uint8_t>(v >> 8);
+    out[at + 2] = static_cast<std::uint8_t>(v);
+  };
+  out[0] = static_cast<std::uint8_t>(h.type);
+  put24(1, h.data_size & k_max_data_size_field);
+  put24(4, h.timestamp);                                  // Timestamp: lower 24 bits
+  out[7] = static_cast<std::uint8_t>(h.timestamp >> 24);  // TimestampExtended: upper 8 bits
+  put24(8, h.stream_id);
+  return out;
 }
 
 std::array<std::uint8_t, k_previous_size_size> encode_previous_size(std::uint32_t v) noexcept {
   return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
           static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+}
+
+std::uint32_t decode_previous_size(byte_view in) noexcept {
+  return std::uint32_t(in[0]) << 24 | std::uint32_t(in[1]) << 16 | std::uint32_t(in[2]) << 8 |
+         std::uint32_t(in[3]);
+}
+
+std::error_code check_previous_size(std::uint32_t actual, std::uint32_t expected, bool strict,
+                                    std::uint64_t& mismatches) noexcept {
+  if (actual == expected) return {};
+  if (strict) return error::flv_previous_size_mismatch;
+  ++mismatches;  // tolerated: DataSize, not the back-pointer, frames the tags
+  return {};
 }
 
 }  // namespace lectern::shared::flv

@@ -6,14 +6,6 @@
 #include "lectern/shared/error.hpp"
 
 namespace lectern::shared::flv {
-namespace {
-
-std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 |
-         std::uint32_t(p[3]);
-}
-
-}  // namespace
 
 reader::reader(reader_options options) noexcept
     : options_(options),
@@ -78,15 +70,15 @@ std::size_t reader::fill(byte_view in) {
 
 std::size_t reader::put_whole_tag(byte_view in, std::error_code& ec) {
   tag_header h;
-  if ((ec = parse_tag_header(in, h, options_.max_data_size))) return 0;
+  if ((ec = parse_tag_header(in, h, options_.max_data_size, options_.any_stream_id))) return 0;
   const std::size_t total = k_tag_header_size + h.data_size + k_previous_size_size;
   if (in.size() < total) {  // only part of the body is here: buffer it
     tag_offset_ = offset_;
     start_tag_body(h);
     return k_tag_header_size + fill(in.subspan(k_tag_header_size));
   }
-  const std::uint32_t back = load_be32(in.data() + k_tag_header_size + h.data_size);
-  if (!check_previous_size(back, previous_size_for(h.data_size), ec)) return 0;
+  const std::uint32_t back = decode_previous_size(in.subspan(k_tag_header_size + h.data_size));
+  if ((ec = check_back_pointer(back, previous_size_for(h.data_size)))) return 0;
   deliver(h, offset_, in.subspan(k_tag_header_size, h.data_size));
   return total;
 }
@@ -100,19 +92,19 @@ void reader::complete_unit(std::error_code& ec) {
       need_ = k_previous_size_size;
       break;
     case state::previous_size0:
-      if (!check_previous_size(load_be32(buf_.data()), 0, ec)) return;  // E.3: always 0
+      if ((ec = check_back_pointer(decode_previous_size(buf_), 0))) return;  // E.3: always 0
       state_ = state::tag_header;
       need_ = k_tag_header_size;
       break;
     case state::tag_header: {
       tag_header h;
-      if ((ec = parse_tag_header(buf_, h, options_.max_data_size))) return;
+      if ((ec = parse_tag_header(buf_, h, options_.max_data_size, options_.any_stream_id))) return;
       start_tag_body(h);
       return;  // buf_ was reset for the body
     }
     case state::tag_body: {
-      const std::uint32_t back = load_be32(buf_.data() + pending_.data_size);
-      if (!check_previous_size(back, previous_size_for(pending_.data_size), ec)) return;
+      const std::uint32_t back = decode_previous_size(byte_view(buf_).subspan(pending_.data_size));
+      if ((ec = check_back_pointer(back, previous_size_for(pending_.data_size)))) return;
       deliver(pending_, tag_offset_, byte_view(buf_).first(pending_.data_size));
       return;  // buf_ holds the delivered data until the next put()
     }
@@ -130,19 +122,8 @@ void reader::start_tag_body(const tag_header& h) noexcept {
   buf_.clear();
 }
 
-bool reader::check_previous_size(std::uint32_t actual, std::uint32_t expected,
-                                 std::error_code& ec) noexcept {
-  if (actual == expected) return true;
-  if (options_.strict_previous_size) {
-    ec = error::flv_previous_size_mismatch;
-    return false;
-  }
-  ++mismatches_;
-  return true;
-}
-
 void reader::deliver(const tag_header& h, std::uint64_t offset, byte_view data) noexcept {
-  tag_ = {h.type, h.timestamp, offset, data};
+  tag_ = {h.type, h.timestamp, offset, data, h.stream_id};
   has_tag_ = true;
   state_ = state::tag_header;
   need_ = k_tag_header_size;

@@ -1,9 +1,12 @@
 // Fuzz target for the FLV reader, index, resync, writer and audio/video tag headers.
 //
 // The input is parsed twice, by the streaming reader (fed in chunks whose sizes derive from
-// the data) and by build_index on the whole buffer; the two implementations must agree on
-// every tag and on the error, or we abort(). Every delivered tag's codec header is parsed and
-// every tag is re-encoded with the writer, which must reproduce the input bytes.
+// the data) and by build_index on the whole buffer, with strict and with tolerant
+// PreviousTagSize checks; the two implementations must agree on every tag, on the error and
+// on the mismatch count, or we abort(). Every delivered tag's codec header is parsed and
+// every tag is re-encoded with the writer, which must reproduce the input bytes. Recover
+// mode must fail only on a bad file header and agree with the normal mode on intact files;
+// bare-tag mode (RTMP aggregate bodies) must read the body of a file as the file reader does.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -64,6 +67,7 @@ void check_audio(byte_view data) {
 struct streamed {
   std::vector<tag> tags;  // data views point into the input (copied tags are re-pointed)
   std::error_code ec;
+  std::uint64_t mismatches = 0;
 };
 
 // Feeds the input to a reader in data-derived chunks. Each delivered tag's data must equal
@@ -92,6 +96,7 @@ streamed stream(byte_view in, const reader_options& options) {
       if (ec) {
         check(r.finish() == ec);
         out.ec = ec;
+        out.mismatches = r.previous_size_mismatches();
         return out;
       }
       piece = piece.subspan(used);
@@ -99,6 +104,7 @@ streamed stream(byte_view in, const reader_options& options) {
   }
   check(r.offset() == in.size());
   out.ec = r.finish();
+  out.mismatches = r.previous_size_mismatches();
   return out;
 }
 
@@ -108,11 +114,14 @@ void cross_check(byte_view in, const reader_options& ro, const index_options& io
   file_index idx;
   const std::error_code ec = build_index(in, idx, io);
   check(s.ec == ec);
+  check(s.mismatches == idx.previous_size_mismatches);
+  check(!ro.strict_previous_size || s.mismatches == 0);
   check(s.tags.size() == idx.tags.size());
   for (std::size_t i = 0; i < s.tags.size(); ++i) {
     const tag& t = s.tags[i];
     const tag_entry& e = idx.tags[i];
-    check(t.offset == e.offset && t.type == e.type && t.timestamp == e.timestamp);
+    check(t.offset == e.offset && t.type == e.type && t.timestamp == e.timestamp &&
+          t.stream_id == 0);
     check(t.data.size() == e.data_size);
     if (t.type == tag_type::video) check_video(t.data);
     if (t.type == tag_type::audio) check_audio(t.data);
@@ -131,9 +140,13 @@ void cross_check(byte_view in, const reader_options& ro, const index_options& io
   }
 }
 
-void check_recover(byte_view in) {
+// Recover mode fails only on a bad file header, never overlaps tags, and reads an input the
+// normal mode reads without error or mismatch identically.
+void check_recover(byte_view in, bool strict) {
   file_index idx;
-  const auto ec = build_index(in, idx, {.recover = true});
+  const auto ec = build_index(in, idx, {.strict_previous_size = strict, .recover = true});
+  file_header fh;
+  check(ec == parse_file_header(in, fh));
   if (ec) return;
   std::uint64_t last_end = 0;
   for (const tag_entry& e : idx.tags) {
@@ -142,7 +155,42 @@ void check_recover(byte_view in) {
     check(!parse_tag_header(in.subspan(static_cast<std::size_t>(e.offset)), h));
     last_end = e.offset + k_tag_header_size + e.data_size + k_previous_size_size;
   }
-  check(last_end <= in.size());
+  check(last_end <= in.size() && idx.end_offset <= in.size());
+  check(idx.skipped_bytes <= in.size() && (!strict || idx.previous_size_mismatches == 0));
+  // Tolerated mismatches may be judged differently by recover mode (a corrupt DataSize).
+  file_index plain;
+  if (build_index(in, plain, {.strict_previous_size = strict}) || plain.previous_size_mismatches)
+    return;
+  check(idx.skipped_bytes == 0 && idx.tags.size() == plain.tags.size() &&
+        idx.end_offset == plain.end_offset);
+  for (std::size_t i = 0; i < idx.tags.size(); ++i)
+    check(idx.tags[i].offset == plain.tags[i].offset);
+}
+
+// Bare-tag mode, as for RTMP aggregate bodies: after a standard 13-byte file start it reads
+// what the file reader reads; accepting any StreamID only lets it read further.
+void check_bare(byte_view in, bool strict) {
+  file_header fh;
+  if (in.size() < 13 || parse_file_header(in, fh) || fh.data_offset != k_file_header_size ||
+      decode_previous_size(in.subspan(k_file_header_size)) != 0)
+    return;
+  const reader_options file_mode{.strict_previous_size = strict};
+  const streamed whole = stream(in, file_mode);
+  const byte_view body = in.subspan(13);
+  reader_options bare = file_mode;
+  bare.expect_file_header = false;
+  const streamed tags = stream(body, bare);
+  bare.any_stream_id = true;
+  const streamed aggregate = stream(body, bare);
+  check(tags.ec == whole.ec && tags.tags.size() == whole.tags.size());
+  check(aggregate.tags.size() >= tags.tags.size());
+  check(tags.ec || (!aggregate.ec && aggregate.tags.size() == tags.tags.size()));
+  for (std::size_t i = 0; i < tags.tags.size(); ++i) {
+    check(tags.tags[i].offset + 13 == whole.tags[i].offset);
+    check(aggregate.tags[i].offset == tags.tags[i].offset);
+    check(aggregate.tags[i].stream_id == 0 &&
+          aggregate.tags[i].data.size() == tags.tags[i].data.size());
+  }
 }
 
 void check_resync(byte_view in) {
@@ -171,7 +219,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cross_check(in, {.max_data_size = limit, .strict_previous_size = strict},
                 {.max_data_size = limit, .strict_previous_size = strict});
   }
-  check_recover(in);
+  for (bool strict : {true, false}) {
+    check_recover(in, strict);
+    check_bare(in, strict);
+  }
   check_resync(in);
   return 0;
 }

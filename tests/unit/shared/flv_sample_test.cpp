@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "flv_test_util.hpp"
 #include "lectern/shared/error.hpp"
 #include "lectern/shared/flv.hpp"
 #include "lectern/shared/flv_index.hpp"
@@ -57,75 +58,22 @@ const bytes& sample() {
   return data;
 }
 
-struct seen_tag {
-  tag_type type;
-  std::uint32_t timestamp;
-  std::uint64_t offset;
-  bytes data;
-  friend bool operator==(const seen_tag&, const seen_tag&) = default;
-};
-
-struct read_result {
-  std::vector<seen_tag> tags;
-  std::error_code ec;
-};
-
-// Feeds `in` to a reader in chunks of the sizes `next_chunk()` returns.
-template <typename Chunker>
-read_result read_chunked(byte_view in, Chunker next_chunk) {
-  reader r;
-  read_result res;
-  std::size_t pos = 0;
-  while (pos < in.size()) {
-    byte_view piece = in.subspan(pos, std::min<std::size_t>(next_chunk(), in.size() - pos));
-    pos += piece.size();
-    while (!piece.empty()) {
-      std::error_code ec;
-      const std::size_t used = r.put(piece, ec);
-      if (r.has_tag()) {
-        const tag& t = r.current();
-        res.tags.push_back({t.type, t.timestamp, t.offset, bytes(t.data.begin(), t.data.end())});
-      }
-      if (ec) {
-        res.ec = ec;
-        return res;
-      }
-      piece = piece.subspan(used);
-    }
-  }
-  res.ec = r.finish();
-  return res;
-}
-
-read_result read_whole(byte_view in) {
-  return read_chunked(in, [&] { return in.size(); });
-}
-
-// The reader and the index must agree on every tag and on the outcome.
-void expect_reader_matches_index(byte_view file, const read_result& res) {
-  file_index idx;
-  const auto ec = build_index(file, idx);
-  EXPECT_EQ(res.ec, ec);
-  ASSERT_EQ(res.tags.size(), idx.tags.size());
-  for (std::size_t i = 0; i < idx.tags.size(); ++i) {
-    EXPECT_EQ(res.tags[i].offset, idx.tags[i].offset);
-    EXPECT_EQ(res.tags[i].timestamp, idx.tags[i].timestamp);
-    EXPECT_EQ(res.tags[i].type, idx.tags[i].type);
-    const byte_view d = file_index::data(idx.tags[i], file);
-    EXPECT_EQ(res.tags[i].data, bytes(d.begin(), d.end()));
-  }
-}
+using test::flv_read_result;
+using test::flv_seen_tag;
+using test::read_flv;
+using test::read_flv_whole;
+using test::reader_agrees_with_index;
 
 TEST(flv_sample, matches_ffprobe_summary) {
-  const auto res = read_whole(sample());
+  const auto res = read_flv_whole(sample());
   ASSERT_FALSE(res.ec);
   ASSERT_EQ(res.tags.size(), k_total_tags);
   EXPECT_EQ(res.tags[0].type, tag_type::script);
   std::size_t audio = 0, video = 0, keys = 0, audio_config = 0, video_config = 0;
-  const seen_tag* first_video = nullptr;
-  const seen_tag* first_audio = nullptr;
-  const seen_tag* last_audio = nullptr;
-  std::vector<const seen_tag*> keyframes;
+  const flv_seen_tag* first_video = nullptr;
+  const flv_seen_tag* first_audio = nullptr;
+  const flv_seen_tag* last_audio = nullptr;
+  std::vector<const flv_seen_tag*> keyframes;
   for (const auto& t : res.tags) {
     if (t.type == tag_type::video) {
       video_header h;
@@ -169,7 +117,7 @@ TEST(flv_sample, matches_ffprobe_summary) {
 TEST(flv_sample, matches_ffprobe_packet_by_packet) {
   std::ifstream csv(std::string(LECTERN_TEST_DATA) + "/flv/testsrc_2s.packets.csv");
   ASSERT_TRUE(csv);
-  const auto res = read_whole(sample());
+  const auto res = read_flv_whole(sample());
   ASSERT_FALSE(res.ec);
   std::size_t i = 0;
   std::string line;
@@ -217,27 +165,27 @@ TEST(flv_sample, matches_ffprobe_packet_by_packet) {
 
 TEST(flv_sample, every_split_yields_the_same_tags) {
   const bytes& f = sample();
-  const auto whole = read_whole(f);
+  const auto whole = read_flv_whole(f);
   ASSERT_FALSE(whole.ec);
-  EXPECT_EQ(read_chunked(f, [] { return 1; }).tags, whole.tags);
+  EXPECT_EQ(read_flv(f, [] { return 1; }).tags, whole.tags);
   for (unsigned seed : {1u, 2u, 3u, 42u, 1234u}) {
     std::mt19937 rng(seed);
     std::uniform_int_distribution<std::size_t> small(1, 32), large(1, 8192);
-    const auto res = read_chunked(f, [&] { return (rng() & 1) ? small(rng) : large(rng); });
+    const auto res = read_flv(f, [&] { return (rng() & 1) ? small(rng) : large(rng); });
     EXPECT_FALSE(res.ec) << seed;
     EXPECT_EQ(res.tags, whole.tags) << seed;
   }
   // Two pieces split at every offset of the first tags, and at a stride after that.
   for (std::size_t cut = 1; cut < f.size(); cut += cut < 1200 ? 1 : 97) {
     bool first = true;
-    const auto res = read_chunked(f, [&] { return first ? (first = false, cut) : f.size(); });
+    const auto res = read_flv(f, [&] { return first ? (first = false, cut) : f.size(); });
     ASSERT_EQ(res.tags, whole.tags) << cut;
   }
 }
 
 TEST(flv_sample, writer_reproduces_the_file) {
   const bytes& f = sample();
-  const auto res = read_whole(f);
+  const auto res = read_flv_whole(f);
   ASSERT_FALSE(res.ec);
   file_header h;
   ASSERT_FALSE(parse_file_header(f, h));
@@ -279,8 +227,8 @@ TEST(flv_sample, truncation_at_any_offset_errors_cleanly) {
       cuts.push_back(static_cast<std::size_t>(t.offset) + t.data_size + 15 - d);
   for (std::size_t n : cuts) {
     const byte_view prefix = byte_view(f).first(n);
-    const auto res = read_chunked(prefix, [] { return 7; });
-    expect_reader_matches_index(prefix, res);
+    const auto res = read_flv(prefix, [] { return 7; });
+    EXPECT_TRUE(reader_agrees_with_index(prefix, res, false)) << n;
     bool at_boundary = n == 13;
     for (const auto& t : full.tags) at_boundary |= n == t.offset + t.data_size + 15;
     EXPECT_EQ(res.ec, at_boundary ? std::error_code() : make_error_code(error::truncated)) << n;
@@ -289,17 +237,167 @@ TEST(flv_sample, truncation_at_any_offset_errors_cleanly) {
   }
 }
 
-TEST(flv_sample, flipped_bytes_error_cleanly_and_consistently) {
+// --- single-byte damage ------------------------------------------------------------------
+
+// What a byte of the intact file is (E.2, E.3, E.4.1), and the tag it belongs to.
+enum class part { file_header, previous_size0, type, data_size, timestamp, stream_id, data, back };
+
+struct byte_role {
+  part what = part::file_header;
+  std::size_t tag = 0;
+  std::size_t rel = 0;  // offset inside the file header or the tag
+};
+
+byte_role role_of(const file_index& idx, std::size_t i) {
+  if (i < k_file_header_size) return {part::file_header, 0, i};
+  if (i < k_file_header_size + k_previous_size_size) return {part::previous_size0, 0, i - 9};
+  const auto it =
+      std::upper_bound(idx.tags.begin(), idx.tags.end(), i,
+                       [](std::size_t at, const tag_entry& t) { return at < t.offset; });
+  const auto k = static_cast<std::size_t>(it - idx.tags.begin()) - 1;
+  const std::size_t rel = i - static_cast<std::size_t>(idx.tags[k].offset);
+  const part what = rel == 0                           ? part::type
+                    : rel < 4                          ? part::data_size
+                    : rel < 8                          ? part::timestamp
+                    : rel < 11                         ? part::stream_id
+                    : rel < 11 + idx.tags[k].data_size ? part::data
+                                                       : part::back;
+  return {what, k, rel};
+}
+
+// Every byte of the first 400 (file header, onMetaData, sequence headers, first frames),
+// every tag's header and back-pointer, the first, middle and last byte of its data, and a
+// stride through the rest.
+std::vector<std::size_t> damage_sites(const file_index& idx, std::size_t size) {
+  std::vector<std::size_t> sites;
+  for (std::size_t i = 0; i < size; i += i < 400 ? 1 : 37) sites.push_back(i);
+  for (const auto& t : idx.tags) {
+    const auto at = static_cast<std::size_t>(t.offset);
+    for (std::size_t d = 0; d < 11; ++d) sites.push_back(at + d);
+    if (t.data_size > 0) {
+      for (std::size_t d :
+           {std::size_t(0), std::size_t(t.data_size / 2), std::size_t(t.data_size - 1)})
+        sites.push_back(at + 11 + d);
+    }
+    for (std::size_t d = 0; d < 4; ++d) sites.push_back(at + 11 + t.data_size + d);
+  }
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+  return sites;
+}
+
+std::vector<flv_seen_tag> first(const flv_read_result& r, std::size_t k) {
+  return {r.tags.begin(), r.tags.begin() + static_cast<std::ptrdiff_t>(k)};
+}
+
+bool is_tag_type(std::uint8_t b) {
+  return b == 8 || b == 9 || b == 18;
+}
+
+// The effect of XOR-ing `mask` into the byte at `role`, read tolerantly and strictly, as a
+// player would see it: damage to data, timestamps or back-pointers changes exactly that and
+// nothing else; damage to framing fields stops reading at the damaged tag, keeping the tags
+// before it.
+void expect_effect(const byte_role& role, std::uint8_t mask, const flv_read_result& intact,
+                   const flv_read_result& tolerant, const flv_read_result& strict) {
+  const std::size_t k = role.tag;
+  std::vector<flv_seen_tag> patched = intact.tags;  // what a benign change yields
+  switch (role.what) {
+    case part::file_header:
+      if (role.rel < 3) {
+        EXPECT_EQ(tolerant.ec, error::flv_bad_signature);
+      } else if (role.rel == 3) {
+        EXPECT_EQ(tolerant.ec, error::flv_bad_header);
+      } else if (role.rel == 4) {
+        EXPECT_EQ(tolerant.tags, intact.tags);  // TypeFlags: nothing relies on them
+      }
+      return;
+    case part::previous_size0:
+      EXPECT_EQ(tolerant.tags, intact.tags);
+      EXPECT_EQ(tolerant.previous_size_mismatches, 1u);
+      EXPECT_EQ(strict.ec, error::flv_previous_size_mismatch);
+      EXPECT_TRUE(strict.tags.empty());
+      return;
+    case part::back:
+      EXPECT_EQ(tolerant.tags, intact.tags);
+      EXPECT_EQ(tolerant.previous_size_mismatches, 1u);
+      EXPECT_EQ(strict.ec, error::flv_previous_size_mismatch);
+      EXPECT_EQ(strict.tags, first(intact, k));
+      return;
+    case part::stream_id:
+      EXPECT_EQ(tolerant.ec, error::flv_bad_tag);
+      EXPECT_EQ(tolerant.tags, first(intact, k));
+      return;
+    case part::data_size:  // the back-pointer, or the header after it, no longer fits
+      EXPECT_TRUE(strict.ec);
+      EXPECT_EQ(strict.tags, first(intact, k));
+      ASSERT_GE(tolerant.tags.size(), k);
+      EXPECT_EQ(first(tolerant, k), first(intact, k));
+      return;
+    case part::type: {
+      const auto b =
+          static_cast<std::uint8_t>(static_cast<std::uint8_t>(intact.tags[k].type) ^ mask);
+      if (!is_tag_type(b)) {
+        EXPECT_TRUE(tolerant.ec);
+        EXPECT_EQ(tolerant.tags, first(intact, k));
+        return;
+      }
+      patched[k].type = static_cast<tag_type>(b);
+      break;
+    }
+    case part::timestamp:
+      patched[k].timestamp ^= std::uint32_t(mask) << (role.rel == 7 ? 24 : 8 * (6 - role.rel));
+      break;
+    case part::data:
+      patched[k].data[role.rel - 11] ^= mask;
+      break;
+  }
+  EXPECT_FALSE(tolerant.ec);
+  EXPECT_FALSE(strict.ec);
+  EXPECT_EQ(tolerant.tags, patched);
+  EXPECT_EQ(strict.tags, patched);
+  EXPECT_EQ(tolerant.previous_size_mismatches, 0u);
+}
+
+// Recover mode, in both strictness modes, loses at most the damaged tag and invents none.
+void expect_recovered(byte_view damaged, const file_index& full, std::size_t k) {
+  std::vector<std::uint64_t> want;
+  for (const auto& t : full.tags) want.push_back(t.offset);
+  for (bool strict : {false, true}) {
+    file_index idx;
+    ASSERT_EQ(build_index(damaged, idx, {.strict_previous_size = strict, .recover = true}),
+              std::error_code())
+        << strict;
+    std::vector<std::uint64_t> got;
+    for (const auto& t : idx.tags) got.push_back(t.offset);
+    EXPECT_TRUE(std::includes(want.begin(), want.end(), got.begin(), got.end())) << strict;
+    got.push_back(full.tags[k].offset);
+    std::sort(got.begin(), got.end());
+    EXPECT_TRUE(std::includes(got.begin(), got.end(), want.begin(), want.end())) << strict;
+  }
+}
+
+TEST(flv_sample, every_single_byte_corruption_has_the_effect_a_player_expects) {
   const bytes& f = sample();
-  std::size_t errors = 0;
-  for (std::size_t i = 0; i < f.size(); i += i < 400 ? 1 : 37) {
+  file_index full;
+  ASSERT_FALSE(build_index(f, full));
+  const auto intact = read_flv_whole(f);
+  ASSERT_FALSE(intact.ec);
+  for (std::size_t i : damage_sites(full, f.size())) {
+    const byte_role role = role_of(full, i);
     for (std::uint8_t mask : {std::uint8_t(0xFF), std::uint8_t(0x01), std::uint8_t(0x80)}) {
+      SCOPED_TRACE(testing::Message() << "byte " << i << " ^ " << int(mask) << ", part "
+                                      << int(role.what) << " of tag " << role.tag);
       bytes damaged = f;
       damaged[i] ^= mask;
-      const auto res = read_chunked(damaged, [] { return 1000; });
-      expect_reader_matches_index(damaged, res);
-      errors += res.ec ? 1 : 0;
-      for (const auto& t : res.tags) {  // codec headers never read past the tag
+      const auto tolerant = read_flv(damaged, [] { return 1000; });
+      const auto strict = read_flv(damaged, [] { return 1000; }, {.strict_previous_size = true});
+      ASSERT_TRUE(reader_agrees_with_index(damaged, tolerant, false));
+      ASSERT_TRUE(reader_agrees_with_index(damaged, strict, true));
+      expect_effect(role, mask, intact, tolerant, strict);
+      if (role.what != part::file_header && role.what != part::previous_size0)
+        expect_recovered(damaged, full, role.tag);
+      for (const auto& t : tolerant.tags) {  // codec headers never read past the tag
         video_header v;
         audio_header a;
         if (t.type == tag_type::video && !parse_video_header(t.data, v)) {
@@ -311,7 +409,6 @@ TEST(flv_sample, flipped_bytes_error_cleanly_and_consistently) {
       }
     }
   }
-  EXPECT_GT(errors, 0u);
 }
 
 }  // namespace

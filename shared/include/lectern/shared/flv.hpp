@@ -54,6 +54,8 @@ struct tag_header {
   tag_type type = tag_type::script;
   std::uint32_t data_size = 0;  ///< bytes of tag data after the 11-byte header
   std::uint32_t timestamp = 0;  ///< ms: TimestampExtended << 24 | Timestamp
+  /// 0 in files (E.4.1); the message stream id in RTMP aggregate bodies (RTMP spec 7.1.6).
+  std::uint32_t stream_id = 0;
 
   friend bool operator==(const tag_header&, const tag_header&) = default;
 };
@@ -61,21 +63,33 @@ struct tag_header {
 /// Parses an 11-byte tag header at the start of `in`, checking it before anything is
 /// buffered. Errors, in the order they are checked: truncated; flv_bad_tag (reserved bits
 /// set); flv_encrypted (Filter bit); flv_bad_tag_type (not 8, 9 or 18); flv_bad_tag
-/// (StreamID not 0); flv_tag_too_large (DataSize > max_data_size).
+/// (StreamID not 0, unless `any_stream_id`); flv_tag_too_large (DataSize > max_data_size).
 std::error_code parse_tag_header(byte_view in, tag_header& out,
-                                 std::uint32_t max_data_size = k_default_max_data_size) noexcept;
+                                 std::uint32_t max_data_size = k_default_max_data_size,
+                                 bool any_stream_id = false) noexcept;
 
 /// Encodes a tag header; the upper 8 bits of the timestamp go to TimestampExtended so that
-/// recordings longer than 2^24 ms (4.66 h) do not wrap. data_size must be <= 0xFFFFFF.
+/// recordings longer than 2^24 ms (4.66 h) do not wrap. data_size and stream_id must be
+/// <= 0xFFFFFF.
 std::array<std::uint8_t, k_tag_header_size> encode_tag_header(const tag_header& h) noexcept;
 
 /// Encodes a PreviousTagSize field (big-endian UI32).
 std::array<std::uint8_t, k_previous_size_size> encode_previous_size(std::uint32_t v) noexcept;
 
+/// Decodes the PreviousTagSize field at the start of `in`, which must hold 4 bytes.
+std::uint32_t decode_previous_size(byte_view in) noexcept;
+
 /// The PreviousTagSize that must follow a tag with this DataSize: 11 + DataSize (E.3).
 constexpr std::uint32_t previous_size_for(std::uint32_t data_size) noexcept {
   return static_cast<std::uint32_t>(k_tag_header_size) + data_size;
 }
+
+/// The PreviousTagSize policy shared by the reader and the index (see
+/// reader_options::strict_previous_size): success if `actual` is the `expected` value of E.3;
+/// otherwise flv_previous_size_mismatch when `strict`, else success with the mismatch
+/// counted in `mismatches`.
+std::error_code check_previous_size(std::uint32_t actual, std::uint32_t expected, bool strict,
+                                    std::uint64_t& mismatches) noexcept;
 
 /// One tag as delivered by the reader and the index: header fields plus a view of its data.
 struct tag {
@@ -83,6 +97,7 @@ struct tag {
   std::uint32_t timestamp = 0;  ///< ms, 32-bit (TimestampExtended applied)
   std::uint64_t offset = 0;     ///< byte offset of the tag header in the file/stream
   byte_view data;               ///< DataSize bytes; see the producer for its lifetime
+  std::uint32_t stream_id = 0;  ///< StreamID: 0 except in RTMP aggregate bodies
 };
 
 }  // namespace lectern::shared::flv

@@ -15,22 +15,38 @@ struct reader_options {
   /// Hard limit on DataSize, checked on the 11-byte header before any data is buffered.
   std::uint32_t max_data_size = k_default_max_data_size;
   /// true: the input starts with the file header and PreviousTagSize0 (an .flv file, HTTP-FLV).
-  /// false: the input is a bare sequence of tag + PreviousTagSize (e.g. the body of an RTMP
-  /// aggregate message, RTMP spec 7.1.6).
+  /// false: the input is a bare sequence of tag + PreviousTagSize; with any_stream_id, the
+  /// body of an RTMP aggregate message (RTMP spec 7.1.6).
   bool expect_file_header = true;
-  /// true (default): a PreviousTagSize other than 11 + DataSize (or a PreviousTagSize0 other
-  /// than 0) fails with flv_previous_size_mismatch. Strict is the default because DataSize
-  /// alone frames the tags, so a wrong back-pointer is our only sign that DataSize itself is
-  /// corrupt. false: tolerate muxers known to write wrong values; mismatches are counted.
-  bool strict_previous_size = true;
+  /// false (default): a StreamID other than 0 fails with flv_bad_tag ("always 0", E.4.1).
+  /// true: any StreamID is accepted and delivered in tag::stream_id, for RTMP aggregate
+  /// bodies, whose sub-message headers carry the message stream id (1 for a publisher's first
+  /// stream). Timestamps are delivered as written; the caller renormalises them by adding
+  /// the aggregate's timestamp minus the first sub-message's (7.1.6).
+  bool any_stream_id = false;
+  /// What a PreviousTagSize other than 11 + DataSize (or a PreviousTagSize0 other than 0)
+  /// does.
+  /// false (default): it is counted in previous_size_mismatches() and otherwise ignored.
+  /// DataSize alone frames the tags (the back-pointer exists for reading backwards, E.3), and
+  /// a server that plays uploaded and recorded files must play what FFmpeg plays. FFmpeg's
+  /// libavformat/flvdec.c only warns about a non-zero PreviousTagSize0 and, per tag, accepts
+  /// 11 + DataSize, 10 + DataSize, DataSize (non-zero), the running total of all tag sizes so
+  /// far, any value at end of file, and any value at all once onMetaData names OBS v0.1 to
+  /// v0.655 or metadatacreator "MEGA": muxers that wrote such values. It also has an option,
+  /// flv_ignore_prevtag, to ignore the field. The price: a corrupt DataSize is not caught at
+  /// its own tag but usually at the next tag header, which then fails to parse; to salvage a
+  /// damaged recording use build_index's recover mode, which still weighs the back-pointers.
+  /// true: the value must match exactly, else flv_previous_size_mismatch. For validating
+  /// our own recordings (the writer always writes 11 + DataSize) and the fuzz cross-check.
+  bool strict_previous_size = false;
 };
 
 /// Streaming FLV parser in the style of Beast's basic_parser: put() consumes bytes until one
 /// tag is complete, and the caller feeds the rest of its buffer in the next call. Any split of
 /// the input, down to one byte per call, yields the same tags.
 ///
-/// A tag is delivered only after the PreviousTagSize that follows it has been checked, so
-/// every tag handed out is verified. Its data is a view, valid until the next put():
+/// A tag is delivered only after the PreviousTagSize that follows it has been read and
+/// checked as strict_previous_size says. Its data is a view, valid until the next put():
 ///  - into the caller's `in` when the whole tag (header, data, PreviousTagSize) was contiguous
 ///    in one put() and nothing was buffered: no copy;
 ///  - otherwise into the reader's own buffer, which holds at most max_data_size + 4 bytes and
@@ -57,7 +73,8 @@ class reader {
   const file_header& header() const noexcept { return header_; }
   /// Bytes consumed so far: the offset of the next input byte in the stream.
   std::uint64_t offset() const noexcept { return offset_; }
-  /// PreviousTagSize values that did not match (non-strict mode only).
+  /// PreviousTagSize values (PreviousTagSize0 included) that did not match and were
+  /// tolerated (non-strict mode only).
   std::uint64_t previous_size_mismatches() const noexcept { return mismatches_; }
 
  private:
@@ -75,8 +92,9 @@ class reader {
   std::size_t put_whole_tag(byte_view in, std::error_code& ec);
   void complete_unit(std::error_code& ec);
   void start_tag_body(const tag_header& h) noexcept;
-  bool check_previous_size(std::uint32_t actual, std::uint32_t expected,
-                           std::error_code& ec) noexcept;
+  std::error_code check_back_pointer(std::uint32_t actual, std::uint32_t expected) noexcept {
+    return check_previous_size(actual, expected, options_.strict_previous_size, mismatches_);
+  }
   void deliver(const tag_header& h, std::uint64_t offset, byte_view data) noexcept;
 
   reader_options options_;
