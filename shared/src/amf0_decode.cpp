@@ -1,6 +1,7 @@
 // AMF0 decoding (AMF0 spec, Adobe 2007), continuing in AMF3 behind each AVM+ switch. Every
 // length and count comes from the peer and is checked against amf::limits before anything is
-// allocated for it; references are charged to the node budget before they are copied.
+// allocated for it, and what is built is charged to the decoded-bytes budget before it is
+// built: references in full before they are copied.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -39,16 +40,14 @@ constexpr std::size_t k_max_references = 0x10000;
 }  // namespace
 
 struct decoder::state {
-  state(byte_view d, const amf::limits& l)
-      : data(d), lim(l), nodes(l.max_nodes), amf3(d, l), in(d) {
-    amf3.share_node_count(nodes.counter());
-  }
+  state(byte_view d, const amf::limits& l, amf::decode_budget* shared)
+      : data(d), lim(l), budget(l.max_decoded_bytes, shared), amf3(d, l, budget.account()), in(d) {}
 
   std::error_code read(byte_reader& r, std::size_t depth, amf::value& out);
   std::error_code read_simple(byte_reader& r, std::uint8_t marker, amf::value& out);
   std::error_code read_utf8(byte_reader& r, bool long_length, std::string& s);
   std::error_code read_complex(byte_reader& r, std::uint8_t marker, std::size_t offset,
-                               std::size_t units, std::size_t depth, amf::value& out);
+                               std::size_t before, std::size_t depth, amf::value& out);
   std::error_code read_container(byte_reader& r, std::uint8_t marker, std::size_t depth,
                                  amf::value& out);
   std::error_code read_properties(byte_reader& r, std::size_t depth,
@@ -59,8 +58,8 @@ struct decoder::state {
 
   byte_view data;
   amf::limits lim;
-  amf::detail::budget nodes;  // shared with amf3: one budget per message
-  amf3::detail::reader amf3;  // one set of AMF3 tables for every AVM+ switch of the message
+  amf::detail::budget budget;  // shared with amf3: one budget per message
+  amf3::detail::reader amf3;   // one set of AMF3 tables for every AVM+ switch of the message
   std::vector<amf::detail::ref_entry> refs;
   std::size_t replay = 0;
   byte_reader in;
@@ -68,20 +67,20 @@ struct decoder::state {
 
 std::error_code decoder::state::read(byte_reader& r, std::size_t depth, amf::value& out) {
   const std::size_t offset = r.position();
-  const std::size_t units = nodes.used();
+  const std::size_t before = budget.used();
   std::uint8_t marker = 0;
   if (!r.u8(marker)) return error::truncated;
-  // AMF0 spec 3.1: the value after an AVM+ marker is AMF3; it charges its own node.
+  // AMF0 spec 3.1: the value after an AVM+ marker is AMF3, and charges itself. A reference
+  // is charged as the copy it makes, which includes its value.
   if (marker == k_avmplus) return amf3.read(r, depth, out);
-  if (auto ec = nodes.charge(1)) return ec;
+  if (marker == k_reference) return copy_reference(r, depth, out);
+  if (auto ec = budget.charge(amf::detail::k_value_cost)) return ec;
   switch (marker) {
-    case k_reference:
-      return copy_reference(r, depth, out);
     case k_object:
     case k_typed_object:
     case k_ecma_array:
     case k_strict_array:
-      return read_complex(r, marker, offset, units, depth, out);
+      return read_complex(r, marker, offset, before, depth, out);
     // AMF0 spec 2.6 and 2.16: reserved, never sent by Flash Player.
     case k_movieclip:
     case k_recordset:
@@ -141,7 +140,7 @@ std::error_code decoder::state::read_utf8(byte_reader& r, bool long_length, std:
   if (len > lim.max_string) return error::amf_string_too_long;
   byte_view b;
   if (!r.take(len, b)) return error::truncated;
-  if (auto ec = nodes.charge_bytes(len)) return ec;
+  if (auto ec = budget.charge(len)) return ec;
   s.assign(as_string(b));
   return {};
 }
@@ -156,7 +155,7 @@ std::error_code decoder::state::read_date(byte_reader& r, amf::value& out) {
 // Objects, typed objects, ECMA arrays and strict arrays take the next reference slot when
 // their marker is read, before their members (AMF0 spec 2.9).
 std::error_code decoder::state::read_complex(byte_reader& r, std::uint8_t marker,
-                                             std::size_t offset, std::size_t units,
+                                             std::size_t offset, std::size_t before,
                                              std::size_t depth, amf::value& out) {
   if (depth >= lim.max_depth) return error::amf_depth_exceeded;
   std::size_t slot = k_max_references;
@@ -165,7 +164,7 @@ std::error_code decoder::state::read_complex(byte_reader& r, std::uint8_t marker
     refs.push_back({offset, 0, false});
   }
   if (auto ec = read_container(r, marker, depth + 1, out)) return ec;
-  if (slot != k_max_references) refs[slot] = {offset, nodes.used() - units, true};
+  if (slot != k_max_references) refs[slot] = {offset, budget.used() - before, true};
   return {};
 }
 
@@ -203,6 +202,7 @@ std::error_code decoder::state::read_properties(byte_reader& r, std::size_t dept
       return {};
     }
     if (props.size() >= lim.max_elements) return error::amf_too_many_elements;
+    if (auto ec = budget.charge(amf::detail::k_member_cost)) return ec;
     amf::value v;
     if (auto ec = read(r, depth, v)) return ec;
     props.push_back({std::move(name), std::move(v)});
@@ -215,8 +215,10 @@ std::error_code decoder::state::read_strict_array(byte_reader& r, std::size_t de
   if (!r.u32(count)) return error::truncated;
   if (count > lim.max_elements) return error::amf_too_many_elements;
   amf::strict_array a;
-  // Each item takes at least one byte, so the input bounds what the count may reserve.
-  a.items.reserve(std::min<std::size_t>(count, r.remaining()));
+  // Each item takes at least one byte, so the input bounds what the count may reserve, and
+  // so does the budget.
+  a.items.reserve(
+      budget.affordable(std::min<std::size_t>(count, r.remaining()), amf::detail::k_value_cost));
   for (std::uint32_t i = 0; i < count; ++i) {
     amf::value v;
     if (auto ec = read(r, depth, v)) return ec;
@@ -237,7 +239,7 @@ std::error_code decoder::state::copy_reference(byte_reader& r, std::size_t depth
   // A reference to a value whose members are still being read is a cycle: a value tree
   // cannot hold it.
   if (!e.complete) return error::amf_bad_reference;
-  if (!nodes.can_afford(e.units)) return error::limit_exceeded;
+  if (!budget.can_afford(e.cost)) return error::limit_exceeded;
   byte_reader again(data);
   again.skip(e.offset);
   ++replay;
@@ -249,7 +251,9 @@ std::error_code decoder::state::copy_reference(byte_reader& r, std::size_t depth
 }
 
 decoder::decoder(byte_view data, const amf::limits& lim) noexcept
-    : state_(std::make_unique<state>(data, lim)) {}
+    : state_(std::make_unique<state>(data, lim, nullptr)) {}
+decoder::decoder(byte_view data, const amf::limits& lim, amf::decode_budget& budget) noexcept
+    : state_(std::make_unique<state>(data, lim, &budget)) {}
 decoder::~decoder() = default;
 
 bool decoder::done() const noexcept {
@@ -262,15 +266,29 @@ std::error_code decoder::next(amf::value& out) {
   return state_->read(state_->in, 0, out);
 }
 
-std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim) {
+namespace {
+
+std::error_code next_all(decoder& d, std::vector<amf::value>& out) {
   out.clear();
-  decoder d(data, lim);
   while (!d.done()) {
     amf::value v;
     if (auto ec = d.next(v)) return ec;
     out.push_back(std::move(v));
   }
   return {};
+}
+
+}  // namespace
+
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim) {
+  decoder d(data, lim);
+  return next_all(d, out);
+}
+
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim,
+                           amf::decode_budget& budget) {
+  decoder d(data, lim, budget);
+  return next_all(d, out);
 }
 
 }  // namespace lectern::shared::amf0

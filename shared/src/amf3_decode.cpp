@@ -1,6 +1,7 @@
 // AMF3 decoding (AMF3 spec, Adobe 2013). Every length and count comes from the peer, so each
-// is checked against amf::limits before anything is allocated for it, and references are
-// charged to the node budget before they are copied.
+// is checked against amf::limits before anything is allocated for it, and what is built is
+// charged to the decoded-bytes budget before it is built: references in full before they are
+// copied.
 #include <algorithm>
 #include <string>
 #include <type_traits>
@@ -67,19 +68,29 @@ bool read_number(byte_reader& in, T& v) {
   }
 }
 
+// The length of std::to_string(n).
+std::size_t digits(std::size_t n) {
+  std::size_t d = 1;
+  for (; n >= 10; n /= 10) ++d;
+  return d;
+}
+
 }  // namespace
 
 namespace detail {
 
-reader::reader(byte_view data, const amf::limits& lim) noexcept
-    : data_(data), lim_(lim), budget_(lim.max_nodes) {}
+reader::reader(byte_view data, const amf::limits& lim, amf::decode_budget* shared) noexcept
+    : data_(data), lim_(lim), budget_(lim.max_decoded_bytes, shared) {}
 
 std::error_code reader::read(byte_reader& in, std::size_t depth, amf::value& out) {
   const std::size_t offset = in.position();
-  const std::size_t units = budget_.used();
+  const std::size_t before = budget_.used();
   std::uint8_t marker = 0;
   if (!in.u8(marker)) return error::truncated;
-  if (auto ec = budget_.charge(1)) return ec;
+  // A complex value may be a reference, charged as the copy it makes, which includes its value.
+  if (marker >= k_xml_doc && marker <= k_dictionary)
+    return read_complex(in, marker, offset, before, depth, out);
+  if (auto ec = budget_.charge(amf::detail::k_value_cost)) return ec;
   switch (marker) {
     case k_undefined:
       out = amf::undefined_t{};
@@ -112,8 +123,7 @@ std::error_code reader::read(byte_reader& in, std::size_t depth, amf::value& out
       return {};
     }
     default:
-      if (marker > k_dictionary) return error::amf_unknown_marker;
-      return read_complex(in, marker, offset, units, depth, out);
+      return error::amf_unknown_marker;
   }
 }
 
@@ -141,7 +151,7 @@ std::error_code reader::read_vr(byte_reader& in, std::string_view& s) {
 std::error_code reader::read_string(byte_reader& in, std::string& s) {
   std::string_view v;
   if (auto ec = read_vr(in, v)) return ec;
-  if (auto ec = budget_.charge_bytes(v.size())) return ec;
+  if (auto ec = budget_.charge(v.size())) return ec;
   s.assign(v);
   return {};
 }
@@ -150,17 +160,18 @@ std::error_code reader::read_string(byte_reader& in, std::string& s) {
 // (AMF3 spec 3.9-3.16), and an inline value takes the next slot of the object table before
 // its members are read, as in Flash Player.
 std::error_code reader::read_complex(byte_reader& in, std::uint8_t marker, std::size_t offset,
-                                     std::size_t units, std::size_t depth, amf::value& out) {
+                                     std::size_t before, std::size_t depth, amf::value& out) {
   std::uint32_t u = 0;
   if (auto ec = read_u29(in, u)) return ec;
   if ((u & 1u) == 0) return copy_object(u >> 1, depth, out);
+  if (auto ec = budget_.charge(amf::detail::k_value_cost)) return ec;
   std::size_t slot = k_no_slot;
   if (replay_ == 0) {
     slot = objects_.size();
     objects_.push_back({offset, 0, false});
   }
   if (auto ec = read_body(in, marker, u, depth, out)) return ec;
-  if (slot != k_no_slot) objects_[slot] = {offset, budget_.used() - units, true};
+  if (slot != k_no_slot) objects_[slot] = {offset, budget_.used() - before, true};
   return {};
 }
 
@@ -172,7 +183,7 @@ std::error_code reader::copy_object(std::uint32_t index, std::size_t depth, amf:
   if (!e.complete) return error::amf_bad_reference;
   // Charge the whole copy before making it: a chain of arrays that each reference the
   // previous one twice doubles at every step and must fail at once, not after the copy.
-  if (!budget_.can_afford(e.units)) return error::limit_exceeded;
+  if (!budget_.can_afford(e.cost)) return error::limit_exceeded;
   byte_reader again(data_);
   again.skip(e.offset);
   begin_replay();
@@ -224,7 +235,7 @@ std::error_code reader::read_text(byte_reader& in, std::uint32_t len, bool e4x, 
   if (len > lim_.max_string) return error::amf_string_too_long;
   byte_view b;
   if (!in.take(len, b)) return error::truncated;
-  if (auto ec = budget_.charge_bytes(len)) return ec;
+  if (auto ec = budget_.charge(len)) return ec;
   out = amf::xml_document{std::string(as_string(b)), e4x};
   return {};
 }
@@ -233,7 +244,7 @@ std::error_code reader::read_byte_array(byte_reader& in, std::uint32_t len, amf:
   if (len > lim_.max_string) return error::amf_string_too_long;
   byte_view b;
   if (!in.take(len, b)) return error::truncated;
-  if (auto ec = budget_.charge_bytes(len)) return ec;
+  if (auto ec = budget_.charge(len)) return ec;
   out = amf::byte_array{bytes(b.begin(), b.end())};
   return {};
 }
@@ -246,7 +257,7 @@ std::error_code reader::read_numbers(byte_reader& in, std::uint32_t count, amf::
   if (count > lim_.max_elements) return error::amf_too_many_elements;
   // The items have a fixed size: check that the input holds them before reserving.
   if (in.remaining() / sizeof(T) < count) return error::truncated;
-  if (auto ec = budget_.charge_bytes(std::size_t{count} * sizeof(T))) return ec;
+  if (auto ec = budget_.charge(std::size_t{count} * sizeof(T))) return ec;
   amf::vector_of<T> v;
   v.fixed = fixed != 0;
   v.items.resize(count);
@@ -257,8 +268,10 @@ std::error_code reader::read_numbers(byte_reader& in, std::uint32_t count, amf::
 
 std::error_code reader::read_items(byte_reader& in, std::uint32_t count, std::size_t depth,
                                    std::vector<amf::value>& items) {
-  // Each item takes at least one byte, so the input bounds what the count may reserve.
-  items.reserve(std::min<std::size_t>(count, in.remaining()));
+  // Each item takes at least one byte, so the input bounds what the count may reserve, and
+  // so does the budget.
+  items.reserve(
+      budget_.affordable(std::min<std::size_t>(count, in.remaining()), amf::detail::k_value_cost));
   for (std::uint32_t i = 0; i < count; ++i) {
     amf::value v;
     if (auto ec = read(in, depth, v)) return ec;
@@ -276,6 +289,7 @@ std::error_code reader::read_pairs(byte_reader& in, std::size_t reserved, std::s
     if (auto ec = read_string(in, name)) return ec;
     if (name.empty()) return {};
     if (props.size() + reserved >= lim_.max_elements) return error::amf_too_many_elements;
+    if (auto ec = budget_.charge(amf::detail::k_member_cost)) return ec;
     amf::value v;
     if (auto ec = read(in, depth, v)) return ec;
     props.push_back({std::move(name), std::move(v)});
@@ -295,7 +309,11 @@ std::error_code reader::read_array(byte_reader& in, std::uint32_t dense, std::si
     return {};
   }
   // An ActionScript Array keeps named and index keys in one map: the dense items join the
-  // associative pairs under their indexes, so the whole array stays one ecma_array.
+  // associative pairs under their indexes, so the whole array stays one ecma_array, and each
+  // costs what a member costs.
+  std::size_t cost = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) cost += amf::detail::k_member_cost + digits(i);
+  if (auto ec = budget_.charge(cost)) return ec;
   assoc.reserve(assoc.size() + items.size());
   for (std::size_t i = 0; i < items.size(); ++i)
     assoc.push_back({std::to_string(i), std::move(items[i])});
@@ -310,7 +328,7 @@ std::error_code reader::read_object(byte_reader& in, std::uint32_t u, std::size_
   const traits* t = nullptr;
   if (auto ec = find_traits(in, u, local, t)) return ec;
   amf::object obj;
-  if (auto ec = budget_.charge_bytes(t->class_name.size())) return ec;
+  if (auto ec = budget_.charge(t->class_name.size())) return ec;
   obj.class_name.assign(t->class_name);
   auto ec = t->externalizable ? read_externalizable(in, *t, depth, obj)
                               : read_members(in, *t, depth, obj);
@@ -357,9 +375,10 @@ std::error_code reader::read_members(byte_reader& in, const traits& t, std::size
                                      amf::object& obj) {
   obj.sealed_count = t.members.size();
   obj.dynamic = t.dynamic;
-  obj.properties.reserve(std::min(t.members.size(), in.remaining()));
+  obj.properties.reserve(
+      budget_.affordable(std::min(t.members.size(), in.remaining()), sizeof(amf::property)));
   for (const std::string_view member : t.members) {
-    if (auto ec = budget_.charge_bytes(member.size())) return ec;
+    if (auto ec = budget_.charge(amf::detail::k_member_cost + member.size())) return ec;
     amf::property p{std::string(member), {}};
     if (auto ec = read(in, depth, p.val)) return ec;
     obj.properties.push_back(std::move(p));
@@ -374,6 +393,7 @@ std::error_code reader::read_externalizable(byte_reader& in, const traits& t, st
                                             amf::object& obj) {
   const auto* ext = amf::detail::find_externalizable(t.class_name);
   if (ext == nullptr) return error::amf_unsupported_type;
+  if (auto ec = budget_.charge(amf::detail::k_member_cost + ext->member.size())) return ec;
   amf::value inner;
   if (auto ec = read(in, depth, inner)) return ec;
   obj.properties.push_back({std::string(ext->member), std::move(inner)});
@@ -404,7 +424,8 @@ std::error_code reader::read_dictionary(byte_reader& in, std::uint32_t count, st
   if (count > lim_.max_elements) return error::amf_too_many_elements;
   amf::dictionary d;
   d.weak_keys = weak != 0;
-  d.entries.reserve(std::min<std::size_t>(count, in.remaining() / 2));
+  d.entries.reserve(budget_.affordable(std::min<std::size_t>(count, in.remaining() / 2),
+                                       2 * amf::detail::k_value_cost));
   for (std::uint32_t i = 0; i < count; ++i) {
     std::pair<amf::value, amf::value> entry;
     if (auto ec = read(in, depth, entry.first)) return ec;
@@ -418,13 +439,16 @@ std::error_code reader::read_dictionary(byte_reader& in, std::uint32_t count, st
 }  // namespace detail
 
 struct decoder::state {
-  state(byte_view data, const amf::limits& lim) : r(data, lim), in(data) {}
+  state(byte_view data, const amf::limits& lim, amf::decode_budget* shared)
+      : r(data, lim, shared), in(data) {}
   detail::reader r;
   byte_reader in;
 };
 
 decoder::decoder(byte_view data, const amf::limits& lim) noexcept
-    : state_(std::make_unique<state>(data, lim)) {}
+    : state_(std::make_unique<state>(data, lim, nullptr)) {}
+decoder::decoder(byte_view data, const amf::limits& lim, amf::decode_budget& budget) noexcept
+    : state_(std::make_unique<state>(data, lim, &budget)) {}
 decoder::~decoder() = default;
 
 bool decoder::done() const noexcept {
@@ -436,19 +460,30 @@ std::size_t decoder::position() const noexcept {
 std::error_code decoder::next(amf::value& out) {
   return state_->r.read(state_->in, 0, out);
 }
-void decoder::share_node_count(std::size_t* nodes) noexcept {
-  state_->r.share_node_count(nodes);
-}
 
-std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim) {
+namespace {
+
+std::error_code next_all(decoder& d, std::vector<amf::value>& out) {
   out.clear();
-  decoder d(data, lim);
   while (!d.done()) {
     amf::value v;
     if (auto ec = d.next(v)) return ec;
     out.push_back(std::move(v));
   }
   return {};
+}
+
+}  // namespace
+
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim) {
+  decoder d(data, lim);
+  return next_all(d, out);
+}
+
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim,
+                           amf::decode_budget& budget) {
+  decoder d(data, lim, budget);
+  return next_all(d, out);
 }
 
 }  // namespace lectern::shared::amf3

@@ -3,6 +3,7 @@
 // continues with behind an AVM+ switch (AMF0 spec 3.1).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -17,38 +18,43 @@
 
 namespace lectern::shared::amf::detail {
 
-/// Payload bytes (strings, names, XML, ByteArray, vector items) that cost one budget unit on
-/// top of the one unit per value. References copy subtrees and AMF3 string references copy
-/// strings: charging bytes makes limits::max_nodes bound the memory of the decoded tree, so
-/// that 3-byte references to a 1 MB string cannot ask for gigabytes.
-inline constexpr std::size_t k_bytes_per_unit = 64;
+/// What amf::decoded_size() charges per value, and per object or ECMA array member on top of
+/// its value (the name's std::string; the name's bytes are charged as read).
+inline constexpr std::size_t k_value_cost = sizeof(amf::value);
+inline constexpr std::size_t k_member_cost = sizeof(amf::property) - sizeof(amf::value);
 
-/// The units one message's decode has used, checked against limits::max_nodes. Not copyable:
-/// it may point at its own counter.
+/// The decoded bytes of one message, checked against limits::max_decoded_bytes. References
+/// copy subtrees and AMF3 string references copy strings, so charging what is built, not
+/// what is read, is what keeps a few bytes of references from asking for gigabytes. The
+/// count is kept in an amf::decode_budget, the decoder's own or one shared with others; not
+/// copyable, as it may point at its own.
 class budget {
  public:
-  explicit budget(std::size_t max) noexcept : max_(max) {}
+  budget(std::size_t max, amf::decode_budget* shared) noexcept
+      : max_(max), used_(shared != nullptr ? shared : &own_) {}
   budget(const budget&) = delete;
   budget& operator=(const budget&) = delete;
 
-  std::size_t used() const noexcept { return *used_; }
-  std::size_t* counter() noexcept { return used_; }
-  void share(std::size_t* counter) noexcept { used_ = counter != nullptr ? counter : &own_; }
-
-  bool can_afford(std::size_t units) const noexcept {
-    return *used_ <= max_ && units <= max_ - *used_;
-  }
-  std::error_code charge(std::size_t units) noexcept {
-    if (!can_afford(units)) return error::limit_exceeded;
-    *used_ += units;
+  /// The count, to share with the AMF3 reader behind an AVM+ switch.
+  amf::decode_budget* account() noexcept { return used_; }
+  std::size_t used() const noexcept { return used_->used; }
+  std::size_t remaining() const noexcept { return used_->used < max_ ? max_ - used_->used : 0; }
+  bool can_afford(std::size_t n) const noexcept { return n <= remaining(); }
+  std::error_code charge(std::size_t n) noexcept {
+    if (!can_afford(n)) return error::limit_exceeded;
+    used_->used += n;
     return {};
   }
-  std::error_code charge_bytes(std::size_t n) noexcept { return charge(n / k_bytes_per_unit); }
+  /// How many of `count` items of `each` bytes may be reserved now: a count from the wire
+  /// allocates no more than the budget has left (the items are charged as they are read).
+  std::size_t affordable(std::size_t count, std::size_t each) const noexcept {
+    return std::min(count, remaining() / each);
+  }
 
  private:
   std::size_t max_;
-  std::size_t own_ = 0;
-  std::size_t* used_ = &own_;
+  amf::decode_budget own_;
+  amf::decode_budget* used_;
 };
 
 /// A complex value in a reference table. A reference is resolved by decoding the value again
@@ -56,7 +62,7 @@ class budget {
 /// (which costs memory proportional to nodes x depth).
 struct ref_entry {
   std::size_t offset = 0;  ///< absolute offset of the value's marker in the decoder's input
-  std::size_t units = 0;   ///< budget units its decode used; valid once complete
+  std::size_t cost = 0;    ///< decoded bytes its decode charged; valid once complete
   bool complete = false;   ///< false while its members are decoded: a reference is a cycle
 };
 
@@ -86,12 +92,10 @@ namespace lectern::shared::amf3::detail {
 /// read() run over the same input, so positions are absolute offsets into it.
 class reader {
  public:
-  reader(byte_view data, const amf::limits& lim) noexcept;
+  /// Charges `shared` if given (the AMF0 decoder's count, across its AVM+ switches).
+  reader(byte_view data, const amf::limits& lim, amf::decode_budget* shared) noexcept;
   reader(const reader&) = delete;
   reader& operator=(const reader&) = delete;
-
-  void share_node_count(std::size_t* nodes) noexcept { budget_.share(nodes); }
-  std::size_t* node_count() noexcept { return budget_.counter(); }
 
   /// Decodes the value at `in`, which is enclosed by `depth` containers.
   std::error_code read(byte_reader& in, std::size_t depth, amf::value& out);
@@ -113,7 +117,7 @@ class reader {
   std::error_code read_vr(byte_reader& in, std::string_view& s);
   std::error_code read_string(byte_reader& in, std::string& s);
   std::error_code read_complex(byte_reader& in, std::uint8_t marker, std::size_t offset,
-                               std::size_t units, std::size_t depth, amf::value& out);
+                               std::size_t before, std::size_t depth, amf::value& out);
   std::error_code copy_object(std::uint32_t index, std::size_t depth, amf::value& out);
   std::error_code read_body(byte_reader& in, std::uint8_t marker, std::uint32_t u,
                             std::size_t depth, amf::value& out);

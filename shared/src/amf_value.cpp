@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "amf_detail.hpp"
+
 namespace lectern::shared::amf {
 namespace {
 
@@ -104,7 +106,51 @@ void append_debug(std::string& out, const value& v, int depth) {
   std::visit(visitor{out, depth}, v.v);
 }
 
+std::size_t members_size(const std::vector<property>& props) noexcept {
+  std::size_t n = 0;
+  for (const auto& p : props) n += detail::k_member_cost + p.name.size() + decoded_size(p.val);
+  return n;
+}
+
+std::size_t items_size(const std::vector<value>& items) noexcept {
+  std::size_t n = 0;
+  for (const auto& item : items) n += decoded_size(item);
+  return n;
+}
+
+// What the value holds besides its own sizeof(value).
+struct payload_size {
+  std::size_t operator()(const std::string& s) const noexcept { return s.size(); }
+  std::size_t operator()(const object& o) const noexcept {
+    return o.class_name.size() + members_size(o.properties);
+  }
+  std::size_t operator()(const ecma_array& a) const noexcept { return members_size(a.properties); }
+  std::size_t operator()(const strict_array& a) const noexcept { return items_size(a.items); }
+  std::size_t operator()(const xml_document& x) const noexcept { return x.text.size(); }
+  std::size_t operator()(const byte_array& b) const noexcept { return b.data.size(); }
+  template <typename T>
+  std::size_t operator()(const vector_of<T>& x) const noexcept {
+    return x.items.size() * sizeof(T);
+  }
+  std::size_t operator()(const vector_object& x) const noexcept {
+    return x.type_name.size() + items_size(x.items);
+  }
+  std::size_t operator()(const dictionary& d) const noexcept {
+    std::size_t n = 0;
+    for (const auto& [k, v] : d.entries) n += decoded_size(k) + decoded_size(v);
+    return n;
+  }
+  template <typename T>
+  std::size_t operator()(const T&) const noexcept {  // undefined, null, bool, numbers, date
+    return 0;
+  }
+};
+
 }  // namespace
+
+std::size_t decoded_size(const value& v) noexcept {
+  return detail::k_value_cost + std::visit(payload_size{}, v.v);
+}
 
 const value* object::find(std::string_view name) const noexcept { return find_in(properties, name); }
 value* object::find(std::string_view name) noexcept { return find_in(properties, name); }

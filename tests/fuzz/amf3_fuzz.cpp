@@ -15,8 +15,16 @@ using namespace lectern::shared;
 // code paths are the same.
 amf::limits fuzz_limits() {
   amf::limits lim;
-  lim.max_nodes = 1 << 15;
+  lim.max_decoded_bytes = 1 << 20;
   return lim;
+}
+
+// The budget must have charged exactly what was built, and what was built must fit in it.
+void check_budget(const std::vector<amf::value>& values, const amf::decode_budget& budget,
+                  const amf::limits& lim) {
+  std::size_t size = 0;
+  for (const auto& v : values) size += amf::decoded_size(v);
+  if (size != budget.used || size > lim.max_decoded_bytes) std::abort();
 }
 
 bytes encode_stream(const std::vector<amf::value>& values) {
@@ -31,12 +39,18 @@ bytes encode_stream(const std::vector<amf::value>& values) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const amf::limits lim = fuzz_limits();
   std::vector<amf::value> first;
-  if (amf3::decode_all(byte_view(data, size), first, lim)) return 0;
+  amf::decode_budget budget;
+  if (amf3::decode_all(byte_view(data, size), first, lim, budget)) return 0;
+  check_budget(first, budget, lim);
 
   const bytes once = encode_stream(first);
   std::vector<amf::value> second;
-  // Our encoding has no object references, so it costs no more of the limits than the input.
-  if (amf3::decode_all(once, second, lim)) std::abort();
+  // The budget charges the tree that was built, whatever its encoding, so our encoding of a
+  // tree that met the limits meets them too, at the same cost.
+  amf::decode_budget again;
+  if (amf3::decode_all(once, second, lim, again)) std::abort();
+  check_budget(second, again, lim);
+  if (again.used != budget.used) std::abort();
   if (!amf::fuzz::same(first, second, false)) std::abort();
   if (encode_stream(second) != once) std::abort();
   return 0;

@@ -363,15 +363,48 @@ TEST(amf3_decode, length_limit_applies_to_strings_xml_and_byte_arrays) {
   EXPECT_EQ(decode_error("06 09 61"), error::truncated);
 }
 
-TEST(amf3_decode, node_budget_counts_every_value) {
+constexpr std::size_t k_value = sizeof(amf::value);
+constexpr std::size_t k_member = sizeof(amf::property) - sizeof(amf::value);
+
+// Decodes with a budget of our own and checks that it charged exactly decoded_size().
+std::error_code decode_charged(const bytes& in, std::vector<amf::value>& out,
+                               const amf::limits& lim = {}) {
+  amf::decode_budget budget;
+  const auto ec = amf3::decode_all(in, out, lim, budget);
+  if (ec) return ec;
+  std::size_t size = 0;
+  for (const auto& v : out) size += amf::decoded_size(v);
+  EXPECT_EQ(budget.used, size) << to_hex(in);
+  EXPECT_LE(size, lim.max_decoded_bytes);
+  return ec;
+}
+
+TEST(amf3_decode, budget_charges_exactly_the_decoded_size) {
+  std::vector<amf::value> out;
+  for (const auto& g : goldens()) EXPECT_FALSE(decode_charged(hex(g.hex), out)) << g.name;
+  // String, object and trait references; an array with both parts, whose dense items become
+  // members "0" to "10" (names of one and two digits).
+  EXPECT_FALSE(decode_charged(hex("09 05 01 0a 0b 01 03 61 06 03 62 01 0a 02"), out));
+  EXPECT_FALSE(decode_charged(
+      hex("09 17 03 61 06 00 01 01 01 01 01 01 01 01 01 01 01 01  0a 13 01 00 04 01  0a 01 06 00"),
+      out));
+}
+
+TEST(amf3_decode, memory_budget_is_exact) {
   amf::limits lim;
-  lim.max_nodes = 3;
+  lim.max_decoded_bytes = 3 * k_value;
   EXPECT_FALSE(decode_error("09 05 01 01 01", lim));
   EXPECT_EQ(decode_error("09 07 01 01 01 01", lim), error::limit_exceeded);
   EXPECT_EQ(decode_error("01 01 01 01", lim), error::limit_exceeded);
+  // [a: "b", null]: two values and a member of one-byte name, plus the array's null item
+  // moved to member "0".
+  lim.max_decoded_bytes = 3 * k_value + 2 * k_member + 3;
+  EXPECT_FALSE(decode_error("09 03 03 61 06 03 62 01 01", lim));
+  --lim.max_decoded_bytes;
+  EXPECT_EQ(decode_error("09 03 03 61 06 03 62 01 01", lim), error::limit_exceeded);
 }
 
-TEST(amf3_decode, reference_explosion_hits_the_node_budget) {
+TEST(amf3_decode, reference_explosion_hits_the_memory_budget) {
   // [a0 = [null], a1 = [a0, a0], a2 = [a1, a1], ...]: a(k) is object entry k + 1, so a(k)
   // refers to entry k twice; 60 small arrays describe 2^60 nodes.
   std::string text = "09 79 01 09 03 01 01";
@@ -384,12 +417,13 @@ TEST(amf3_decode, reference_explosion_hits_the_node_budget) {
 }
 
 TEST(amf3_decode, string_references_are_charged_by_size) {
-  // A 6400-byte string, then 1000 references to it: 6.4 MB of copies.
+  // A 6400-byte string, then 1000 references to it: 6.5 MB of copies in 14 KB.
   std::string text = "09 8f 53 01 06 e4 01" + std::string(2 * 6400, '6');
   for (int n = 0; n < 1000; ++n) text += " 06 00";
-  EXPECT_FALSE(decode_error(text));
+  std::vector<amf::value> out;
+  EXPECT_FALSE(decode_charged(hex(text), out));
   amf::limits lim;
-  lim.max_nodes = 50000;
+  lim.max_decoded_bytes = k_value + 1001 * (k_value + 6400) - 1;
   EXPECT_EQ(decode_error(text, lim), error::limit_exceeded);
 }
 
@@ -397,10 +431,27 @@ TEST(amf3_decode, trait_member_names_are_charged_by_size) {
   // Objects sharing traits whose one sealed member has a 6400-byte name: every object copies it.
   std::string text = "09 8f 53 01 0a 13 01 e4 01" + std::string(2 * 6400, '6') + "01";
   for (int n = 0; n < 1000; ++n) text += " 0a 01 01";
-  EXPECT_FALSE(decode_error(text));
+  std::vector<amf::value> out;
+  EXPECT_FALSE(decode_charged(hex(text), out));
   amf::limits lim;
-  lim.max_nodes = 50000;
+  lim.max_decoded_bytes = k_value + 1001 * (2 * k_value + k_member + 6400) - 1;
   EXPECT_EQ(decode_error(text, lim), error::limit_exceeded);
+}
+
+TEST(amf3_decode, decoders_can_share_one_budget) {
+  const bytes part = hex("09 05 01 06 05 78 79 01");  // ["xy", null]
+  amf::limits lim;
+  lim.max_decoded_bytes = 2 * (3 * k_value + 2);
+  amf::decode_budget budget;
+  std::vector<amf::value> out;
+  EXPECT_FALSE(amf3::decode_all(part, out, lim, budget));
+  EXPECT_EQ(budget.used, 3 * k_value + 2);
+  amf::value v;
+  amf3::decoder d(part, lim, budget);
+  EXPECT_FALSE(d.next(v));
+  EXPECT_EQ(budget.used, lim.max_decoded_bytes);
+  EXPECT_EQ(amf3::decode_all(part, out, lim, budget), error::limit_exceeded);
+  EXPECT_FALSE(amf3::decode_all(part, out, lim));
 }
 
 // --- malformed input -------------------------------------------------------------------------

@@ -486,5 +486,75 @@ TEST(rtmp_shared_object, event_count_limit) {
             error::limit_exceeded);
 }
 
+// A change event setting "b" to the reference bomb of amf0_test: one strict array
+// [obj, a1, ..., a_levels], obj with 64 null members named "", a_k = [ref a_(k-1) twice].
+bytes bomb_value(int levels) {
+  bytes v = hex("0a 00 00 00 00 03");
+  v[4] = static_cast<std::uint8_t>(levels + 1);
+  for (int i = 0; i < 64; ++i) v.insert(v.end(), {0x00, 0x00, 0x05});
+  v.insert(v.end(), {0x00, 0x00, 0x09});
+  for (int k = 1; k <= levels; ++k) {
+    const auto ref = static_cast<std::uint8_t>(k);  // the outer array is entry 0, obj entry 1
+    v.insert(v.end(), {0x0a, 0x00, 0x00, 0x00, 0x02, 0x07, 0x00, ref, 0x07, 0x00, ref});
+  }
+  return v;
+}
+
+bytes so_event_bytes(std::uint8_t type, const bytes& data) {
+  bytes e;
+  byte_writer w(e);
+  w.u8(type);
+  w.u32(static_cast<std::uint32_t>(data.size()));
+  w.append(byte_view(data));
+  return e;
+}
+
+bytes repeated_events(const bytes& event, int n) {
+  bytes body = k_so_header;
+  for (int i = 0; i < n; ++i) body.insert(body.end(), event.begin(), event.end());
+  return body;
+}
+
+std::error_code parse_so_body(const bytes& body) {
+  shared_object_message so;
+  return parse_shared_object(make_message(message_type::shared_object_amf0, body), so);
+}
+
+TEST(rtmp_shared_object, reviewer_reference_bombs_fail_at_once) {
+  // 1024 change events of 319 bytes: 327 KB that decoded to ~15 MB per event when each event
+  // had a fresh budget, 15 GB in all (std::bad_alloc).
+  bytes change = hex("00 01 'b'");
+  const bytes bomb = bomb_value(10);
+  change.insert(change.end(), bomb.begin(), bomb.end());
+  const bytes body = repeated_events(so_event_bytes(0x04, change), 1024);
+  ASSERT_EQ(body.size(), k_so_header.size() + 1024 * 319);
+  EXPECT_EQ(parse_so_body(body), error::limit_exceeded);
+}
+
+TEST(rtmp_shared_object, events_of_one_message_share_one_memory_budget) {
+  // Each event decodes to ~51 KB, well within the budget; 1024 of them are ~52 MB.
+  bytes change = hex("00 01 'b'");
+  const bytes bomb = bomb_value(2);
+  change.insert(change.end(), bomb.begin(), bomb.end());
+  EXPECT_FALSE(parse_so_body(repeated_events(so_event_bytes(0x04, change), 1)));
+  EXPECT_EQ(parse_so_body(repeated_events(so_event_bytes(0x04, change), 1024)),
+            error::limit_exceeded);
+  // The same through send_message events, whose values are read by decode_all.
+  bytes send = hex("02 00 01 'h'");
+  send.insert(send.end(), bomb.begin(), bomb.end());
+  EXPECT_FALSE(parse_so_body(repeated_events(so_event_bytes(0x06, send), 1)));
+  EXPECT_EQ(parse_so_body(repeated_events(so_event_bytes(0x06, send), 1024)),
+            error::limit_exceeded);
+  // And mixed: the budget runs across event types.
+  bytes mixed = k_so_header;
+  for (int i = 0; i < 512; ++i) {
+    const bytes c = so_event_bytes(0x04, change);
+    const bytes s = so_event_bytes(0x06, send);
+    mixed.insert(mixed.end(), c.begin(), c.end());
+    mixed.insert(mixed.end(), s.begin(), s.end());
+  }
+  EXPECT_EQ(parse_so_body(mixed), error::limit_exceeded);
+}
+
 }  // namespace
 }  // namespace lectern::shared::rtmp

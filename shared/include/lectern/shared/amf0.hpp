@@ -19,6 +19,9 @@ namespace lectern::shared::amf0 {
 class decoder {
  public:
   explicit decoder(byte_view data, const amf::limits& lim = {}) noexcept;
+  /// Charges `budget` instead of a budget of its own, for the values of one message that are
+  /// decoded apart (each shared object event has its own AMF0 data and reference table).
+  decoder(byte_view data, const amf::limits& lim, amf::decode_budget& budget) noexcept;
   ~decoder();
   decoder(const decoder&) = delete;
   decoder& operator=(const decoder&) = delete;
@@ -37,6 +40,9 @@ class decoder {
 /// Decodes every value in `data`; fails if any value is malformed.
 std::error_code decode_all(byte_view data, std::vector<amf::value>& out,
                            const amf::limits& lim = {});
+/// As above, charging `budget` (see decoder).
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim,
+                           amf::decode_budget& budget);
 
 /// Appends the AMF0 encoding of `v`. Strings longer than 65535 bytes become long strings;
 /// AMF3-only types (ByteArray, vectors, dictionary, AMF3 integer inside them) are written

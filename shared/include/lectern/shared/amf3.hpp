@@ -19,12 +19,16 @@ namespace lectern::shared::amf3 {
 /// - Of externalizable classes only flex.messaging.io.ArrayCollection and ObjectProxy can be
 ///   read: an amf::object of that class whose one sealed member ("source", "object") holds the
 ///   wrapped value. Any other is error::amf_unsupported_type.
-/// - A reference yields a copy of its value (a cycle is error::amf_bad_reference); copies count
-///   against limits::max_nodes, as does every 64 bytes of string, name, XML or ByteArray.
+/// - A reference yields a copy of its value (a cycle is error::amf_bad_reference), charged in
+///   full against limits::max_decoded_bytes before it is made; a string reference is charged
+///   its length.
 /// - String bytes are kept as they are, without UTF-8 validation.
 class decoder {
  public:
   explicit decoder(byte_view data, const amf::limits& lim = {}) noexcept;
+  /// Charges `budget` instead of a budget of its own, for the values of one message that are
+  /// decoded apart.
+  decoder(byte_view data, const amf::limits& lim, amf::decode_budget& budget) noexcept;
   ~decoder();
   decoder(const decoder&) = delete;
   decoder& operator=(const decoder&) = delete;
@@ -33,9 +37,6 @@ class decoder {
   std::size_t position() const noexcept;
   std::error_code next(amf::value& out);
 
-  /// Shares an external node budget (used by the AMF0 decoder across an AVM+ switch).
-  void share_node_count(std::size_t* nodes) noexcept;
-
  private:
   struct state;
   std::unique_ptr<state> state_;
@@ -43,6 +44,9 @@ class decoder {
 
 std::error_code decode_all(byte_view data, std::vector<amf::value>& out,
                            const amf::limits& lim = {});
+/// As above, charging `budget` (see decoder).
+std::error_code decode_all(byte_view data, std::vector<amf::value>& out, const amf::limits& lim,
+                           amf::decode_budget& budget);
 
 /// Encodes values into one AMF3 stream, emitting string and trait references for repeats, as
 /// Flash Player does.

@@ -177,13 +177,39 @@ bool operator==(const vector_object& a, const vector_object& b);
 bool operator==(const dictionary& a, const dictionary& b);
 
 /// Hard limits applied while decoding untrusted AMF (style rule 4). Defaults suit RTMP
-/// command and data messages; every decoder takes its own copy.
+/// command, data and shared object messages; every decoder takes its own copy. Lengths and
+/// counts are checked as read from the wire, before anything is allocated for them.
 struct limits {
-  std::size_t max_depth = 32;             ///< nesting of objects/arrays
-  std::size_t max_string = 1 << 20;       ///< bytes in one string, XML or ByteArray
-  std::size_t max_elements = 1 << 16;     ///< members/items in one container
-  std::size_t max_nodes = 1 << 18;        ///< values decoded in one message, references included
+  /// Containers (object, ECMA or strict array, AMF3 array, Vector.<Object>, Dictionary)
+  /// nested in one value; a reference's copy counts at the depth where it lands.
+  std::size_t max_depth = 32;
+  /// Bytes in one string, member name, class name, XML document or ByteArray.
+  std::size_t max_string = 1 << 20;
+  /// Members, items or entries in one container (an AMF3 array's two parts together).
+  std::size_t max_elements = 1 << 16;
+  /// Memory of the values decoded from one message, as decoded_size() counts it, with every
+  /// reference copy in full; each part is charged before it is allocated. Decoders sharing a
+  /// decode_budget share this bound. 8 MiB holds a full container of max_elements values
+  /// (5 MiB) or a max_string string, and thousands of times the connect commands and
+  /// onMetaData of real encoders; without it a 16 MiB message of 1-byte nulls would decode
+  /// to 1.3 GB and a few hundred bytes of references to gigabytes.
+  std::size_t max_decoded_bytes = 8 << 20;
 };
+
+/// Decoded bytes charged against limits::max_decoded_bytes. A decoder has its own unless it
+/// is given one: decoders that read parts of one message share one, so that the limit bounds
+/// the whole message (the events of a shared object message, RTMP spec 7.1.3).
+struct decode_budget {
+  std::size_t used = 0;
+};
+
+/// The memory limits::max_decoded_bytes counts for `v`: sizeof(value) for it and for each
+/// value inside it; per object or ECMA array member, sizeof(property) - sizeof(value) (the
+/// name's std::string) plus the name's length; the length of every string, class or type name,
+/// XML document and ByteArray; sizeof(T) per item of a Vector.<int>, <uint> or <Number>. That is
+/// the memory the tree holds without allocator overhead and spare vector capacity; a short
+/// string stored inside its std::string is counted twice, which errs high.
+std::size_t decoded_size(const value& v) noexcept;
 
 /// A short readable rendering for logs and test failure messages ("{code: 'x', n: 1}").
 std::string to_debug_string(const value& v);
