@@ -102,10 +102,16 @@ message make_command(const command& c, std::uint32_t stream_id, bool amf3) {
       static_cast<std::uint8_t>(amf3 ? message_type::command_amf3 : message_type::command_amf0);
   m.stream_id = stream_id;
   if (amf3) m.payload.push_back(0x00);  // RTMP spec 7.1.1 format byte
-  amf0::encode(amf::value(c.name), m.payload);
-  amf0::encode(amf::value(c.transaction_id), m.payload);
-  amf0::encode(c.command_object, m.payload);
-  amf0::encode_all(c.args, m.payload);
+  // One encode_all for the whole message: the AMF3 reference tables behind its AVM+
+  // switches are per message on both our sides (see amf0.hpp), so values encoded apart
+  // would carry references the decoder resolves against the wrong entries.
+  std::vector<amf::value> values;
+  values.reserve(3 + c.args.size());
+  values.emplace_back(c.name);
+  values.emplace_back(c.transaction_id);
+  values.push_back(c.command_object);
+  values.insert(values.end(), c.args.begin(), c.args.end());
+  amf0::encode_all(values, m.payload);
   return m;
 }
 

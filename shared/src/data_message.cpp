@@ -132,8 +132,12 @@ std::error_code parse_data(const message& m, data_message& out, const amf::limit
 message make_data(const data_message& d, std::uint32_t stream_id, bool amf3) {
   bytes payload;
   if (amf3) payload.push_back(0x00);
-  amf0::encode(amf::value(d.handler), payload);
-  amf0::encode_all(d.values, payload);
+  // One encode_all for the whole message, as in make_command (shared AMF3 tables).
+  std::vector<amf::value> values;
+  values.reserve(1 + d.values.size());
+  values.emplace_back(d.handler);
+  values.insert(values.end(), d.values.begin(), d.values.end());
+  amf0::encode_all(values, payload);
   return data_message_of(std::move(payload), stream_id, amf3);
 }
 

@@ -103,6 +103,24 @@ TEST(rtmp_command, amf3_command_has_format_byte) {
   EXPECT_EQ(parse_err({}, message_type::command_amf3), error::message_malformed);
 }
 
+// AMF3 values behind AVM+ switches share one set of reference tables per message. A command
+// whose object and argument both hold AMF3 values must come back exactly, including a string
+// the argument repeats (encoded as a reference). Found by the rtmp_message fuzz target.
+TEST(rtmp_command, amf3_values_in_object_and_arguments_round_trip) {
+  amf::dictionary in_object;
+  in_object.entries.emplace_back(amf::value("x"), amf::value(1));
+  amf::dictionary in_arg;
+  in_arg.entries.emplace_back(amf::value("y"), amf::value("y"));
+  const command c{"call", 2, amf::value(in_object), {amf::value(in_arg)}};
+  for (bool amf3 : {false, true}) {
+    command back;
+    ASSERT_FALSE(parse_command(make_command(c, 1, amf3), back));
+    EXPECT_EQ(back.command_object, c.command_object);
+    ASSERT_EQ(back.args.size(), 1u);
+    EXPECT_EQ(back.args[0], c.args[0]) << amf::to_debug_string(back.args[0]);
+  }
+}
+
 TEST(rtmp_command, absent_command_object_is_null_and_extra_args_kept) {
   command c = parse_ok(hex("02 00 08 'onBWDone' 00 00 00 00 00 00 00 00 00"));
   EXPECT_EQ(c.name, "onBWDone");
