@@ -81,7 +81,9 @@ void append_debug(std::string& out, const value& v, int depth) {
       std::snprintf(buf, sizeof buf, "Date(%.17g)", d.millis);
       out += buf;
     }
-    void operator()(const xml_document& x) { out += (x.e4x ? "XML(" : "XMLDocument(") + x.text + ')'; }
+    void operator()(const xml_document& x) {
+      out += (x.e4x ? "XML(" : "XMLDocument(") + x.text + ')';
+    }
     void operator()(const byte_array& b) {
       out += "ByteArray(" + std::to_string(b.data.size()) + " bytes)";
     }
@@ -152,8 +154,12 @@ std::size_t decoded_size(const value& v) noexcept {
   return detail::k_value_cost + std::visit(payload_size{}, v.v);
 }
 
-const value* object::find(std::string_view name) const noexcept { return find_in(properties, name); }
-value* object::find(std::string_view name) noexcept { return find_in(properties, name); }
+const value* object::find(std::string_view name) const noexcept {
+  return find_in(properties, name);
+}
+value* object::find(std::string_view name) noexcept {
+  return find_in(properties, name);
+}
 
 object& object::set(std::string name, value v) {
   if (value* existing = find(name)) {
@@ -192,13 +198,19 @@ bool operator==(const value& a, const value& b) {
   if (da && db) return std::bit_cast<std::uint64_t>(*da) == std::bit_cast<std::uint64_t>(*db);
   return a.v == b.v;
 }
-bool operator==(const property& a, const property& b) { return a.name == b.name && a.val == b.val; }
+bool operator==(const property& a, const property& b) {
+  return a.name == b.name && a.val == b.val;
+}
 bool operator==(const object& a, const object& b) {
   return a.class_name == b.class_name && a.properties == b.properties &&
          a.sealed_count == b.sealed_count && a.dynamic == b.dynamic;
 }
-bool operator==(const ecma_array& a, const ecma_array& b) { return a.properties == b.properties; }
-bool operator==(const strict_array& a, const strict_array& b) { return a.items == b.items; }
+bool operator==(const ecma_array& a, const ecma_array& b) {
+  return a.properties == b.properties;
+}
+bool operator==(const strict_array& a, const strict_array& b) {
+  return a.items == b.items;
+}
 bool operator==(const vector_object& a, const vector_object& b) {
   return a.type_name == b.type_name && a.items == b.items && a.fixed == b.fixed;
 }

@@ -200,7 +200,8 @@ std::size_t chunk_reader::read_payload(byte_view in) {
   // Grow by doubling as bytes arrive, but never past the message's length: the buffer
   // becomes the shared payload, and slack in it would live as long as the GOP cache does.
   if (partial.size() + n > partial.capacity())
-    partial.reserve(std::min<std::size_t>(s.length, std::max(partial.capacity() * 2, partial.size() + n)));
+    partial.reserve(
+        std::min<std::size_t>(s.length, std::max(partial.capacity() * 2, partial.size() + n)));
   partial.insert(partial.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n));
   chunk_left_ -= static_cast<std::uint32_t>(n);
   return n;

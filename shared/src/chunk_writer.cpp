@@ -29,8 +29,8 @@ std::size_t basic_header_size(std::uint32_t csid) noexcept {
 // Writes the message header of `fmt` and the payload in chunks; `ts_field` is the absolute
 // timestamp (type 0) or delta (types 1, 2, 3). Continuation chunks are type 3 and repeat
 // the extended timestamp, as Flash Media Server and ffmpeg expect (5.3.1.3).
-void put_chunks(byte_writer& w, std::uint8_t fmt, const message_header& h,
-                std::uint32_t ts_field, byte_view payload, std::uint32_t chunk_size) {
+void put_chunks(byte_writer& w, std::uint8_t fmt, const message_header& h, std::uint32_t ts_field,
+                byte_view payload, std::uint32_t chunk_size) {
   const bool extended = ts_field >= k_extended_timestamp_marker;
   put_basic_header(w, fmt, h.chunk_stream_id);
   if (fmt <= 2) w.u24(extended ? k_extended_timestamp_marker : ts_field);

@@ -11,7 +11,9 @@
 namespace lectern::shared::rtmp {
 namespace {
 
-bool absent(const amf::value* v) noexcept { return v == nullptr || v->is_null_or_undefined(); }
+bool absent(const amf::value* v) noexcept {
+  return v == nullptr || v->is_null_or_undefined();
+}
 
 // Object and ECMA array are interchangeable in practice: Flash sends objects, ffmpeg and
 // OBS send ECMA arrays for metadata, and some clients do the same for command objects.
@@ -342,7 +344,9 @@ command make_check_bw(double transaction_id) {
   return command{std::string(k_cmd_check_bw), transaction_id, amf::null_t{}, {}};
 }
 
-command make_on_bw_done() { return command{std::string(k_cmd_on_bw_done), 0, amf::null_t{}, {}}; }
+command make_on_bw_done() {
+  return command{std::string(k_cmd_on_bw_done), 0, amf::null_t{}, {}};
+}
 
 // ---- onStatus ----
 
@@ -363,6 +367,8 @@ command to_command(const on_status_command& s) {
   return command{std::string(k_cmd_on_status), s.transaction_id, amf::null_t{}, {to_amf(s.info)}};
 }
 
-command make_on_status(const status_info& info) { return to_command(on_status_command{0, info}); }
+command make_on_status(const status_info& info) {
+  return to_command(on_status_command{0, info});
+}
 
 }  // namespace lectern::shared::rtmp

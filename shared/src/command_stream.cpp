@@ -86,10 +86,14 @@ command make_get_stream_length(double transaction_id, std::string_view stream_na
 
 std::string_view to_string(publish_type t) noexcept {
   switch (t) {
-    case publish_type::live: return "live";
-    case publish_type::record: return "record";
-    case publish_type::append: return "append";
-    case publish_type::append_with_gap: return "appendWithGap";
+    case publish_type::live:
+      return "live";
+    case publish_type::record:
+      return "record";
+    case publish_type::append:
+      return "append";
+    case publish_type::append_with_gap:
+      return "appendWithGap";
   }
   return "live";
 }
@@ -250,6 +254,8 @@ command to_command(const delete_stream_command& d) {
   return c;
 }
 
-command make_close_stream() { return stream_command(k_cmd_close_stream, 0); }
+command make_close_stream() {
+  return stream_command(k_cmd_close_stream, 0);
+}
 
 }  // namespace lectern::shared::rtmp

@@ -53,17 +53,27 @@ void write_event_data(byte_writer& w, const user_control_event& event) {
 }
 
 // The event type id of each typed event (RTMP spec 7.1.7).
-constexpr user_control_type id_of(const stream_begin&) { return user_control_type::stream_begin; }
-constexpr user_control_type id_of(const stream_eof&) { return user_control_type::stream_eof; }
-constexpr user_control_type id_of(const stream_dry&) { return user_control_type::stream_dry; }
+constexpr user_control_type id_of(const stream_begin&) {
+  return user_control_type::stream_begin;
+}
+constexpr user_control_type id_of(const stream_eof&) {
+  return user_control_type::stream_eof;
+}
+constexpr user_control_type id_of(const stream_dry&) {
+  return user_control_type::stream_dry;
+}
 constexpr user_control_type id_of(const set_buffer_length&) {
   return user_control_type::set_buffer_length;
 }
 constexpr user_control_type id_of(const stream_is_recorded&) {
   return user_control_type::stream_is_recorded;
 }
-constexpr user_control_type id_of(const ping_request&) { return user_control_type::ping_request; }
-constexpr user_control_type id_of(const ping_response&) { return user_control_type::ping_response; }
+constexpr user_control_type id_of(const ping_request&) {
+  return user_control_type::ping_request;
+}
+constexpr user_control_type id_of(const ping_response&) {
+  return user_control_type::ping_response;
+}
 
 std::uint16_t event_type_of(const user_control_event& event) {
   return std::visit(
@@ -188,12 +198,18 @@ std::error_code parse_user_control(byte_view payload, user_control_event& out) {
   std::uint16_t type = 0;
   if (!r.u16(type)) return error::message_malformed;
   switch (static_cast<user_control_type>(type)) {
-    case user_control_type::stream_begin: return read_u32_event<stream_begin>(r, out);
-    case user_control_type::stream_eof: return read_u32_event<stream_eof>(r, out);
-    case user_control_type::stream_dry: return read_u32_event<stream_dry>(r, out);
-    case user_control_type::stream_is_recorded: return read_u32_event<stream_is_recorded>(r, out);
-    case user_control_type::ping_request: return read_u32_event<ping_request>(r, out);
-    case user_control_type::ping_response: return read_u32_event<ping_response>(r, out);
+    case user_control_type::stream_begin:
+      return read_u32_event<stream_begin>(r, out);
+    case user_control_type::stream_eof:
+      return read_u32_event<stream_eof>(r, out);
+    case user_control_type::stream_dry:
+      return read_u32_event<stream_dry>(r, out);
+    case user_control_type::stream_is_recorded:
+      return read_u32_event<stream_is_recorded>(r, out);
+    case user_control_type::ping_request:
+      return read_u32_event<ping_request>(r, out);
+    case user_control_type::ping_response:
+      return read_u32_event<ping_response>(r, out);
     case user_control_type::set_buffer_length: {
       std::uint32_t stream_id = 0;
       std::uint32_t buffer_ms = 0;
@@ -214,7 +230,8 @@ std::error_code parse_control(const message& m, control_message& out) {
   switch (m.kind()) {
     case message_type::set_chunk_size:
       return parse_into<set_chunk_size_msg>(p, out, parse_set_chunk_size);
-    case message_type::abort: return parse_into<abort_msg>(p, out, parse_abort);
+    case message_type::abort:
+      return parse_into<abort_msg>(p, out, parse_abort);
     case message_type::acknowledgement:
       return parse_into<acknowledgement_msg>(p, out, parse_acknowledgement);
     case message_type::user_control:
@@ -223,10 +240,13 @@ std::error_code parse_control(const message& m, control_message& out) {
       return parse_into<window_ack_size_msg>(p, out, parse_window_ack_size);
     case message_type::set_peer_bandwidth:
       return parse_into<set_peer_bandwidth_msg>(p, out, parse_set_peer_bandwidth);
-    default: return error::message_unknown_type;
+    default:
+      return error::message_unknown_type;
   }
 }
 
-bool is_control_type(std::uint8_t type) noexcept { return type >= 1 && type <= 6; }
+bool is_control_type(std::uint8_t type) noexcept {
+  return type >= 1 && type <= 6;
+}
 
 }  // namespace lectern::shared::rtmp

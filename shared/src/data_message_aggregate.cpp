@@ -18,8 +18,10 @@ bool valid_sub_type(std::uint8_t type) noexcept {
     case message_type::audio:
     case message_type::video:
     case message_type::data_amf0:
-    case message_type::data_amf3: return true;
-    default: return false;
+    case message_type::data_amf3:
+      return true;
+    default:
+      return false;
   }
 }
 

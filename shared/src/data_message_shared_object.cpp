@@ -71,7 +71,8 @@ std::error_code decode_event(std::uint8_t raw_type, byte_view data, event_sink& 
   byte_reader r(data);
   switch (e.type) {
     case so_event_type::change:
-    case so_event_type::request_change: return decode_changes(e.type, data, sink);
+    case so_event_type::request_change:
+      return decode_changes(e.type, data, sink);
     case so_event_type::success:
       if (!r.empty() && !read_name(r, e.name)) return error::message_malformed;
       break;
@@ -107,13 +108,19 @@ void encode_event_data(const so_event& e, byte_writer& w) {
       if (!e.name.empty()) write_name(w, e.name);
       break;
     case so_event_type::remove:
-    case so_event_type::request_remove: write_name(w, e.name); break;
+    case so_event_type::request_remove:
+      write_name(w, e.name);
+      break;
     case so_event_type::status:
       write_name(w, e.code);
       write_name(w, e.level);
       break;
-    case so_event_type::send_message: amf0::encode_all(e.values, w.buffer()); break;
-    default: w.append(byte_view(e.raw)); break;
+    case so_event_type::send_message:
+      amf0::encode_all(e.values, w.buffer());
+      break;
+    default:
+      w.append(byte_view(e.raw));
+      break;
   }
 }
 

@@ -74,10 +74,13 @@ namespace detail {
 
 std::size_t framer::part_size() const noexcept {
   switch (part_) {
-    case part::version: return 1;
+    case part::version:
+      return 1;
     case part::first:
-    case part::second: return k_packet_size;
-    case part::finished: return 0;
+    case part::second:
+      return k_packet_size;
+    case part::finished:
+      return 0;
   }
   return 0;
 }
@@ -91,10 +94,16 @@ std::size_t framer::take(byte_view in) noexcept {
 
 void framer::next() noexcept {
   switch (part_) {
-    case part::version: part_ = part::first; break;
-    case part::first: part_ = part::second; break;
+    case part::version:
+      part_ = part::first;
+      break;
+    case part::first:
+      part_ = part::second;
+      break;
     case part::second:
-    case part::finished: part_ = part::finished; break;
+    case part::finished:
+      part_ = part::finished;
+      break;
   }
   have_ = 0;
 }
@@ -112,10 +121,15 @@ std::size_t server::put(byte_view in, bytes& out, std::error_code& ec) {
   if (ec) return 0;
   const std::size_t used = drive(framer_, in, ec, [&](part p) -> std::error_code {
     switch (p) {
-      case part::version: return check_version(framer_.version());
-      case part::first: return on_c1(out);
-      case part::second: on_c2(); return {};
-      case part::finished: break;
+      case part::version:
+        return check_version(framer_.version());
+      case part::first:
+        return on_c1(out);
+      case part::second:
+        on_c2();
+        return {};
+      case part::finished:
+        break;
     }
     return {};
   });
@@ -191,10 +205,14 @@ std::size_t client::put(byte_view in, bytes& out, std::error_code& ec) {
   if (ec) return 0;
   const std::size_t used = drive(framer_, in, ec, [&](part p) -> std::error_code {
     switch (p) {
-      case part::version: return check_version(framer_.version());
-      case part::first: return on_s1(out);
-      case part::second: return on_s2();
-      case part::finished: break;
+      case part::version:
+        return check_version(framer_.version());
+      case part::first:
+        return on_s1(out);
+      case part::second:
+        return on_s2();
+      case part::finished:
+        break;
     }
     return {};
   });

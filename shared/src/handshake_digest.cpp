@@ -33,8 +33,8 @@ std::size_t digest_offset(byte_view packet, int scheme) noexcept {
   // Scheme 0 puts the digest block second (byte 772), scheme 1 first (byte 8).
   const std::size_t block = k_blocks_start + (scheme == 0 ? k_block_size : 0);
   if (packet.size() < block + 4) return block + 4;  // callers always pass 1536 bytes
-  const std::size_t sum = std::size_t{packet[block]} + packet[block + 1] + packet[block + 2] +
-                          packet[block + 3];
+  const std::size_t sum =
+      std::size_t{packet[block]} + packet[block + 1] + packet[block + 2] + packet[block + 3];
   return block + 4 + sum % k_digest_positions;
 }
 

@@ -36,8 +36,8 @@ result read(byte_view data, std::size_t piece) {
 }
 
 bool same(const rtmp::message& a, const rtmp::message& b) {
-  return a.chunk_stream_id == b.chunk_stream_id && a.type == b.type &&
-         a.stream_id == b.stream_id && a.timestamp == b.timestamp && a.payload == b.payload;
+  return a.chunk_stream_id == b.chunk_stream_id && a.type == b.type && a.stream_id == b.stream_id &&
+         a.timestamp == b.timestamp && a.payload == b.payload;
 }
 
 bool same(const std::vector<rtmp::message>& a, const std::vector<rtmp::message>& b) {

@@ -34,7 +34,8 @@ struct options {
 };
 
 void usage(FILE* to) {
-  std::fprintf(to,
+  std::fprintf(
+      to,
       "Usage: lectern-rtmp-capture --client-out FILE [--server-out FILE] [--port N]\n"
       "                            [--serve-flv FILE] [--max-seconds N]\n\n"
       "Listens on 127.0.0.1:PORT (0: any free port, printed), accepts one RTMP connection,\n"
@@ -48,15 +49,28 @@ bool parse(int argc, char** argv, options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--help" || a == "-h") { usage(stdout); std::exit(0); }
-    else if (a == "--port") o.port = std::atoi(val().c_str());
-    else if (a == "--client-out") o.client_out = val();
-    else if (a == "--server-out") o.server_out = val();
-    else if (a == "--serve-flv") o.serve_flv = val();
-    else if (a == "--max-seconds") o.max_seconds = std::atoi(val().c_str());
-    else { std::fprintf(stderr, "lectern-rtmp-capture: unknown option %s (try --help)\n", a.c_str()); return false; }
+    if (a == "--help" || a == "-h") {
+      usage(stdout);
+      std::exit(0);
+    } else if (a == "--port")
+      o.port = std::atoi(val().c_str());
+    else if (a == "--client-out")
+      o.client_out = val();
+    else if (a == "--server-out")
+      o.server_out = val();
+    else if (a == "--serve-flv")
+      o.serve_flv = val();
+    else if (a == "--max-seconds")
+      o.max_seconds = std::atoi(val().c_str());
+    else {
+      std::fprintf(stderr, "lectern-rtmp-capture: unknown option %s (try --help)\n", a.c_str());
+      return false;
+    }
   }
-  if (o.client_out.empty()) { std::fprintf(stderr, "lectern-rtmp-capture: --client-out is required\n"); return false; }
+  if (o.client_out.empty()) {
+    std::fprintf(stderr, "lectern-rtmp-capture: --client-out is required\n");
+    return false;
+  }
   return true;
 }
 
@@ -69,13 +83,15 @@ amf::value status(std::string_view level, std::string_view code, std::string_vie
 
 class session {
  public:
-  session(int fd, const options& o) : fd_(fd), opt_(o), client_log_(o.client_out, std::ios::binary) {
+  session(int fd, const options& o)
+      : fd_(fd), opt_(o), client_log_(o.client_out, std::ios::binary) {
     if (!o.server_out.empty()) server_log_.open(o.server_out, std::ios::binary);
   }
 
   // Returns false when the connection should end.
   bool on_bytes(byte_view in) {
-    client_log_.write(reinterpret_cast<const char*>(in.data()), static_cast<std::streamsize>(in.size()));
+    client_log_.write(reinterpret_cast<const char*>(in.data()),
+                      static_cast<std::streamsize>(in.size()));
     pending_.insert(pending_.end(), in.begin(), in.end());
     std::error_code ec;
     if (!handshake_.done()) {
@@ -105,7 +121,8 @@ class session {
 
   void send(byte_view b) {
     if (b.empty()) return;
-    server_log_.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    server_log_.write(reinterpret_cast<const char*>(b.data()),
+                      static_cast<std::streamsize>(b.size()));
     for (std::size_t off = 0; off < b.size();) {
       const ssize_t n = ::send(fd_, b.data() + off, b.size() - off, MSG_NOSIGNAL);
       if (n <= 0) return;
@@ -125,13 +142,16 @@ class session {
   }
 
   void on_status(std::uint32_t sid, std::string_view code, std::string_view description) {
-    rtmp::command c{std::string(rtmp::k_cmd_on_status), 0, amf::null_t{},
+    rtmp::command c{std::string(rtmp::k_cmd_on_status),
+                    0,
+                    amf::null_t{},
                     {status(rtmp::k_level_status, code, description)}};
     write(rtmp::make_command(c, sid));
   }
 
   bool on_message(const rtmp::message& m) {
-    if (m.kind() != rtmp::message_type::command_amf0 && m.kind() != rtmp::message_type::command_amf3)
+    if (m.kind() != rtmp::message_type::command_amf0 &&
+        m.kind() != rtmp::message_type::command_amf3)
       return true;
     rtmp::command c;
     if (auto ec = rtmp::parse_command(m, c)) return fail("command", ec);
@@ -142,8 +162,11 @@ class session {
       write(rtmp::make_set_chunk_size(4096));
       writer_.set_chunk_size(4096);
       amf::object props;
-      props.set("fmsVer", std::string(rtmp::k_fms_version)).set("capabilities", 31.0).set("mode", 1.0);
-      amf::value info = status(rtmp::k_level_status, rtmp::k_connect_success, "Connection succeeded.");
+      props.set("fmsVer", std::string(rtmp::k_fms_version))
+          .set("capabilities", 31.0)
+          .set("mode", 1.0);
+      amf::value info =
+          status(rtmp::k_level_status, rtmp::k_connect_success, "Connection succeeded.");
       info.get_if<amf::object>()->set("objectEncoding", 0.0);
       reply(c.transaction_id, props, info);
     } else if (c.name == rtmp::k_cmd_create_stream) {
@@ -178,9 +201,11 @@ class session {
       if (!r.has_tag()) continue;
       const flv::tag& t = r.current();
       rtmp::message m;
-      m.type = static_cast<std::uint8_t>(t.type == flv::tag_type::script ? 18 : static_cast<int>(t.type));
-      m.chunk_stream_id = t.type == flv::tag_type::audio ? rtmp::k_csid_audio
-                        : t.type == flv::tag_type::video ? rtmp::k_csid_video : rtmp::k_csid_data;
+      m.type = static_cast<std::uint8_t>(
+          t.type == flv::tag_type::script ? 18 : static_cast<int>(t.type));
+      m.chunk_stream_id = t.type == flv::tag_type::audio   ? rtmp::k_csid_audio
+                          : t.type == flv::tag_type::video ? rtmp::k_csid_video
+                                                           : rtmp::k_csid_data;
       m.stream_id = sid;
       m.timestamp = t.timestamp;
       m.payload.assign(t.data.begin(), t.data.end());
@@ -192,7 +217,8 @@ class session {
   int fd_;
   const options& opt_;
   std::ofstream client_log_, server_log_;
-  handshake::server handshake_{handshake::server_options{.epoch = 0, .random = handshake::system_random}};
+  handshake::server handshake_{
+      handshake::server_options{.epoch = 0, .random = handshake::system_random}};
   rtmp::chunk_reader reader_;
   rtmp::chunk_writer writer_;
   bytes pending_;
@@ -211,7 +237,8 @@ int main(int argc, char** argv) {
   const int one = 1;
   ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(lfd, 1) != 0) {
-    std::fprintf(stderr, "lectern-rtmp-capture: cannot listen on 127.0.0.1:%d: %s\n", o.port, std::strerror(errno));
+    std::fprintf(stderr, "lectern-rtmp-capture: cannot listen on 127.0.0.1:%d: %s\n", o.port,
+                 std::strerror(errno));
     return 1;
   }
   socklen_t len = sizeof addr;
@@ -221,19 +248,30 @@ int main(int argc, char** argv) {
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.max_seconds);
   auto ms_left = [&] {
-    return static_cast<int>(std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       deadline - std::chrono::steady_clock::now()).count()));
+    return static_cast<int>(std::max<long long>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now())
+               .count()));
   };
   pollfd p{lfd, POLLIN, 0};
-  if (::poll(&p, 1, ms_left()) <= 0) { std::fprintf(stderr, "capture: no client connected\n"); return 1; }
+  if (::poll(&p, 1, ms_left()) <= 0) {
+    std::fprintf(stderr, "capture: no client connected\n");
+    return 1;
+  }
   const int fd = ::accept(lfd, nullptr, nullptr);
   session s(fd, o);
   std::uint8_t buf[65536];
   for (;;) {
     pollfd q{fd, POLLIN, 0};
-    if (::poll(&q, 1, ms_left()) <= 0) { std::fprintf(stderr, "capture: time limit reached\n"); break; }
+    if (::poll(&q, 1, ms_left()) <= 0) {
+      std::fprintf(stderr, "capture: time limit reached\n");
+      break;
+    }
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) { std::fprintf(stderr, "capture: client closed the connection\n"); break; }
+    if (n <= 0) {
+      std::fprintf(stderr, "capture: client closed the connection\n");
+      break;
+    }
     if (!s.on_bytes(byte_view(buf, static_cast<std::size_t>(n)))) break;
   }
   ::close(fd);

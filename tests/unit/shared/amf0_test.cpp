@@ -1,7 +1,7 @@
 // AMF0 golden vectors (AMF0 spec, Adobe 2007, and bytes captured from ffmpeg), round trips,
 // references, the AVM+ switch, every hard limit, and truncation at every byte offset.
-#include "test_util.hpp"
 #include "lectern/shared/amf0.hpp"
+#include "test_util.hpp"
 
 #include <gtest/gtest.h>
 

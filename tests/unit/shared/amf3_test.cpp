@@ -1,7 +1,7 @@
 // AMF3 golden vectors (AMF3 spec, Adobe 2013), reference tables, externalizable Flex classes,
 // every hard limit, and truncation at every byte offset.
-#include "test_util.hpp"
 #include "lectern/shared/amf3.hpp"
+#include "test_util.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,10 +2,10 @@
 
 #include <random>
 
-#include "test_util.hpp"
 #include "lectern/shared/chunk_reader.hpp"
 #include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/error.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared::rtmp {
 namespace {
@@ -47,8 +47,8 @@ TEST(chunk_writer, spec_example_1_uses_types_0_2_3_3) {
   bytes out;
   const bytes p = filled(32);
   for (int i = 0; i < 4; ++i) w.write(make(3, 8, 12345, 1000 + 20 * i, p), out);
-  const bytes expected = concat({hex("03 0003e8 000020 08 39300000"), p,
-                                 hex("83 000014"), p, hex("c3"), p, hex("c3"), p});
+  const bytes expected = concat(
+      {hex("03 0003e8 000020 08 39300000"), p, hex("83 000014"), p, hex("c3"), p, hex("c3"), p});
   EXPECT_EQ(out, expected);
 }
 
@@ -59,19 +59,17 @@ TEST(chunk_writer, spec_example_2_splits_into_type_3_continuations) {
   const bytes p = filled(307);
   w.write(make(4, 9, 12346, 1000, p), out);
   const byte_view v(p);
-  const bytes expected = concat({hex("04 0003e8 000133 09 3a300000"), v.subspan(0, 128),
-                                 hex("c4"), v.subspan(128, 128), hex("c4"),
-                                 v.subspan(256)});
+  const bytes expected = concat({hex("04 0003e8 000133 09 3a300000"), v.subspan(0, 128), hex("c4"),
+                                 v.subspan(128, 128), hex("c4"), v.subspan(256)});
   EXPECT_EQ(out, expected);
 }
 
 TEST(chunk_reader, reads_spec_examples) {
   const bytes p32 = filled(32), p307 = filled(307);
-  const bytes wire = concat({hex("03 0003e8 000020 08 39300000"), p32, hex("83 000014"),
-                             p32, hex("c3"), p32, hex("04 0003e8 000133 09 3a300000"),
-                             byte_view(p307).subspan(0, 128), hex("c4"),
-                             byte_view(p307).subspan(128, 128), hex("c4"),
-                             byte_view(p307).subspan(256)});
+  const bytes wire =
+      concat({hex("03 0003e8 000020 08 39300000"), p32, hex("83 000014"), p32, hex("c3"), p32,
+              hex("04 0003e8 000133 09 3a300000"), byte_view(p307).subspan(0, 128), hex("c4"),
+              byte_view(p307).subspan(128, 128), hex("c4"), byte_view(p307).subspan(256)});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -117,8 +115,8 @@ TEST(chunk_reader, tolerates_continuation_chunks_without_extended_timestamp) {
 }
 
 TEST(chunk_reader, extended_delta_on_type_1) {
-  const bytes wire = concat({hex("06 000010 000001 09 01000000 aa"),
-                             hex("46 ffffff 000001 09 01000000 bb")});
+  const bytes wire =
+      concat({hex("06 000010 000001 09 01000000 aa"), hex("46 ffffff 000001 09 01000000 bb")});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -134,7 +132,7 @@ TEST(chunk_reader, extended_delta_on_type_1) {
 TEST(chunk_reader, type_3_new_message_adds_previous_delta) {
   const bytes wire = concat({hex("05 000064 000001 12 01000000 01"),  // ts 100
                              hex("c5 02"),                            // ts 200
-                             hex("85 00000a 03"), hex("c5 04")});  // 210, 220
+                             hex("85 00000a 03"), hex("c5 04")});     // 210, 220
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -149,8 +147,7 @@ TEST(chunk_reader, type_3_new_message_adds_previous_delta) {
 // The 32-bit wire timestamp wraps after 49.7 days; the 64-bit timeline does not.
 TEST(chunk_reader, unwraps_32_bit_timestamps) {
   const bytes wire = concat({hex("06 ffffff 000001 09 01000000 fffffff0 aa"),
-                             hex("06 ffffff 000001 09 01000000 00000010 bb"),
-                             hex("86 000020 cc")});
+                             hex("06 ffffff 000001 09 01000000 00000010 bb"), hex("86 000020 cc")});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -178,9 +175,9 @@ TEST(chunk_writer, writes_64_bit_timestamps_as_wrapping_deltas) {
 // rest of that message then comes in the new size.
 TEST(chunk_reader, chunk_size_change_in_the_middle_of_a_message) {
   const bytes p = filled(1000);
-  const bytes wire = concat({hex("06 000000 0003e8 09 01000000"), byte_view(p).subspan(0, 128),
-                             hex("02 000000 000004 01 00000000 00001000"),
-                             hex("c6"), byte_view(p).subspan(128)});
+  const bytes wire =
+      concat({hex("06 000000 0003e8 09 01000000"), byte_view(p).subspan(0, 128),
+              hex("02 000000 000004 01 00000000 00001000"), hex("c6"), byte_view(p).subspan(128)});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -193,10 +190,10 @@ TEST(chunk_reader, chunk_size_change_in_the_middle_of_a_message) {
 
 TEST(chunk_reader, interleaved_chunk_streams) {
   const bytes a = filled(200, 1), v = filled(200, 2);
-  const bytes wire = concat({hex("04 000000 0000c8 08 01000000"), byte_view(a).subspan(0, 128),
-                             hex("06 000000 0000c8 09 01000000"), byte_view(v).subspan(0, 128),
-                             hex("c4"), byte_view(a).subspan(128), hex("c6"),
-                             byte_view(v).subspan(128)});
+  const bytes wire =
+      concat({hex("04 000000 0000c8 08 01000000"), byte_view(a).subspan(0, 128),
+              hex("06 000000 0000c8 09 01000000"), byte_view(v).subspan(0, 128), hex("c4"),
+              byte_view(a).subspan(128), hex("c6"), byte_view(v).subspan(128)});
   chunk_reader r;
   std::error_code ec;
   auto msgs = read_all(r, wire, ec);
@@ -240,7 +237,8 @@ TEST(chunk_reader, acknowledges_each_window) {
 TEST(chunk_reader, two_and_three_byte_chunk_stream_ids) {
   chunk_writer w;
   bytes out;
-  for (std::uint32_t csid : {63u, 64u, 319u, 320u, 65599u}) w.write(make(csid, 9, 1, csid, {7}), out);
+  for (std::uint32_t csid : {63u, 64u, 319u, 320u, 65599u})
+    w.write(make(csid, 9, 1, csid, {7}), out);
   EXPECT_EQ(bytes(out.begin() + 14, out.begin() + 16), hex("00 00"));  // csid 64
   chunk_reader r;
   std::error_code ec;
@@ -290,7 +288,8 @@ TEST(chunk_reader, rejects_too_many_chunk_streams) {
 }
 
 TEST(chunk_reader, rejects_bad_chunk_sizes) {
-  for (auto text : {"02 000000 000004 01 00000000 00000000", "02 000000 000004 01 00000000 80000000"}) {
+  for (auto text :
+       {"02 000000 000004 01 00000000 00000000", "02 000000 000004 01 00000000 80000000"}) {
     chunk_reader r;
     std::error_code ec;
     read_all(r, hex(text), ec);
@@ -305,8 +304,9 @@ TEST(chunk_reader, rejects_bad_chunk_sizes) {
 TEST(chunk_reader, rejects_length_change_in_the_middle_of_a_message) {
   chunk_reader r;
   std::error_code ec;
-  read_all(r, concat({hex("06 000000 0000c8 09 01000000"), filled(128),
-                      hex("46 000000 000010 09")}), ec);
+  read_all(r,
+           concat({hex("06 000000 0000c8 09 01000000"), filled(128), hex("46 000000 000010 09")}),
+           ec);
   EXPECT_EQ(ec, error::chunk_length_changed);
 }
 
@@ -366,7 +366,8 @@ TEST(chunk_reader, message_buffer_is_not_larger_than_the_message) {
   ASSERT_FALSE(w.write(make(6, 9, 1, 0, p), wire));
   chunk_reader r;
   std::error_code ec;
-  auto msgs = read_split(r, wire, [] { return std::size_t{1000}; }, ec);
+  auto msgs = read_split(
+      r, wire, [] { return std::size_t{1000}; }, ec);
   ASSERT_FALSE(ec);
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[1].payload, p);
@@ -380,7 +381,8 @@ TEST(chunk_reader, resumes_after_back_pressure) {
   bytes out;
   std::vector<message> sent;
   for (int i = 0; i < 7; ++i) {
-    sent.push_back(make(3, 20, 0, static_cast<std::uint64_t>(i) * 10, filled(300, static_cast<std::uint8_t>(i))));
+    sent.push_back(make(3, 20, 0, static_cast<std::uint64_t>(i) * 10,
+                        filled(300, static_cast<std::uint8_t>(i))));
     ASSERT_FALSE(w.write(sent.back(), out));
   }
   chunk_reader r({.max_pending_messages = 2});
@@ -402,7 +404,8 @@ TEST(chunk_round_trip, random_messages_every_split) {
     for (int i = 0; i < 30; ++i) {
       const int k = std::uniform_int_distribution<int>(0, 2)(rng);
       ts[k] += std::uniform_int_distribution<std::uint64_t>(0, rng() % 4 ? 100 : 0x2000000)(rng);
-      const std::size_t len = std::uniform_int_distribution<std::size_t>(0, rng() % 3 ? 64 : 9000)(rng);
+      const std::size_t len =
+          std::uniform_int_distribution<std::size_t>(0, rng() % 3 ? 64 : 9000)(rng);
       msgs.push_back(make(4 + k * 100, static_cast<std::uint8_t>(8 + k), k == 0 ? 0 : 1, ts[k],
                           filled(len, static_cast<std::uint8_t>(i))));
     }
@@ -417,7 +420,8 @@ TEST(chunk_round_trip, random_messages_every_split) {
     const std::size_t max_piece = std::uniform_int_distribution<std::size_t>(1, 300)(rng);
     chunk_reader r;
     std::error_code ec;
-    auto got = read_split(r, wire, [&] { return 1 + rng() % max_piece; }, ec);
+    auto got = read_split(
+        r, wire, [&] { return 1 + rng() % max_piece; }, ec);
     ASSERT_FALSE(ec) << ec.message() << " round " << round;
     ASSERT_EQ(got.size(), msgs.size() + 1) << "round " << round;
     for (std::size_t i = 0; i < msgs.size(); ++i) expect_same(got[i + 1], msgs[i]);

@@ -30,8 +30,7 @@ command cmd(std::string name, std::vector<amf::value> args) {
 TEST(rtmp_command, ffmpeg_publish_sequence_typed) {
   stream_name_command rs;
   ASSERT_FALSE(parse_stream_name_command(
-      parse_ok(hex("02 00 0D 'releaseStream' 00 40 00 00 00 00 00 00 00 05 02 00 04 'test'")),
-      rs));
+      parse_ok(hex("02 00 0D 'releaseStream' 00 40 00 00 00 00 00 00 00 05 02 00 04 'test'")), rs));
   EXPECT_EQ(rs.transaction_id, 2);
   EXPECT_EQ(rs.stream_name, "test");
 

@@ -26,42 +26,44 @@ std::error_code parse_err(const bytes& payload, message_type type = message_type
 }
 
 // ffmpeg 5.1 publishing rtmp://localhost:1935/live/test (libavformat/rtmpproto.c gen_connect).
-const bytes k_ffmpeg_connect_publish = hex(
-    "02 00 07 'connect'"
-    "00 3F F0 00 00 00 00 00 00"  // 1
-    "03"                          // object
-    "00 03 'app'      02 00 04 'live'"
-    "00 04 'type'     02 00 0A 'nonprivate'"
-    "00 08 'flashVer' 02 00 24 'FMLE/3.0 (compatible; Lavf59.27.100)'"
-    "00 05 'tcUrl'    02 00 1A 'rtmp://localhost:1935/live'"
-    "00 00 09");
+const bytes k_ffmpeg_connect_publish =
+    hex("02 00 07 'connect'"
+        "00 3F F0 00 00 00 00 00 00"  // 1
+        "03"                          // object
+        "00 03 'app'      02 00 04 'live'"
+        "00 04 'type'     02 00 0A 'nonprivate'"
+        "00 08 'flashVer' 02 00 24 'FMLE/3.0 (compatible; Lavf59.27.100)'"
+        "00 05 'tcUrl'    02 00 1A 'rtmp://localhost:1935/live'"
+        "00 00 09");
 
 // ffmpeg 5.1 playing the same URL: adds fpad, capabilities and the codec masks.
-const bytes k_ffmpeg_connect_play = hex(
-    "02 00 07 'connect'"
-    "00 3F F0 00 00 00 00 00 00"  // 1
-    "03"
-    "00 03 'app'           02 00 04 'live'"
-    "00 08 'flashVer'      02 00 0D 'LNX 9,0,124,2'"
-    "00 05 'tcUrl'         02 00 1A 'rtmp://localhost:1935/live'"
-    "00 04 'fpad'          01 00"
-    "00 0C 'capabilities'  00 40 2E 00 00 00 00 00 00"  // 15
-    "00 0B 'audioCodecs'   00 40 AF CE 00 00 00 00 00"  // 4071
-    "00 0B 'videoCodecs'   00 40 6F 80 00 00 00 00 00"  // 252
-    "00 0D 'videoFunction' 00 3F F0 00 00 00 00 00 00"  // 1
-    "00 00 09");
+const bytes k_ffmpeg_connect_play =
+    hex("02 00 07 'connect'"
+        "00 3F F0 00 00 00 00 00 00"  // 1
+        "03"
+        "00 03 'app'           02 00 04 'live'"
+        "00 08 'flashVer'      02 00 0D 'LNX 9,0,124,2'"
+        "00 05 'tcUrl'         02 00 1A 'rtmp://localhost:1935/live'"
+        "00 04 'fpad'          01 00"
+        "00 0C 'capabilities'  00 40 2E 00 00 00 00 00 00"  // 15
+        "00 0B 'audioCodecs'   00 40 AF CE 00 00 00 00 00"  // 4071
+        "00 0B 'videoCodecs'   00 40 6F 80 00 00 00 00 00"  // 252
+        "00 0D 'videoFunction' 00 3F F0 00 00 00 00 00 00"  // 1
+        "00 00 09");
 
 TEST(rtmp_command, generic_parse_of_ffmpeg_publish_sequence) {
-  command rs = parse_ok(hex("02 00 0D 'releaseStream' 00 40 00 00 00 00 00 00 00 05"
-                            "02 00 04 'test'"));
+  command rs =
+      parse_ok(hex("02 00 0D 'releaseStream' 00 40 00 00 00 00 00 00 00 05"
+                   "02 00 04 'test'"));
   EXPECT_EQ(rs.name, "releaseStream");
   EXPECT_EQ(rs.transaction_id, 2);
   EXPECT_TRUE(rs.command_object.is<amf::null_t>());
   ASSERT_EQ(rs.args.size(), 1u);
   EXPECT_EQ(rs.args[0], amf::value("test"));
 
-  command fc = parse_ok(hex("02 00 09 'FCPublish' 00 40 08 00 00 00 00 00 00 05"
-                            "02 00 04 'test'"));
+  command fc =
+      parse_ok(hex("02 00 09 'FCPublish' 00 40 08 00 00 00 00 00 00 05"
+                   "02 00 04 'test'"));
   EXPECT_EQ(fc.name, "FCPublish");
   EXPECT_EQ(fc.transaction_id, 3);
 
@@ -205,18 +207,17 @@ TEST(rtmp_command, connect_builder_golden_and_round_trip) {
   cc.extra.set("type", "nonprivate");
   cc.extra_args = {amf::value("teacher")};
   message m = make_command(to_command(cc), 0);
-  EXPECT_EQ(m.payload,
-            hex("02 00 07 'connect' 00 3F F0 00 00 00 00 00 00  03"
-                "00 03 'app'            02 00 0E 'live?token=abc'"
-                "00 08 'flashVer'       02 00 0D 'LNX 9,0,124,2'"
-                "00 05 'tcUrl'          02 00 0D 'rtmp://h/live'"
-                "00 04 'fpad'           01 00"
-                "00 0C 'capabilities'   00 40 2E 00 00 00 00 00 00"
-                "00 0E 'objectEncoding' 00 40 08 00 00 00 00 00 00"
-                "00 0A 'fourCcList'     0A 00 00 00 01 02 00 04 'hvc1'"
-                "00 04 'type'           02 00 0A 'nonprivate'"
-                "00 00 09"
-                "02 00 07 'teacher'"));
+  EXPECT_EQ(m.payload, hex("02 00 07 'connect' 00 3F F0 00 00 00 00 00 00  03"
+                           "00 03 'app'            02 00 0E 'live?token=abc'"
+                           "00 08 'flashVer'       02 00 0D 'LNX 9,0,124,2'"
+                           "00 05 'tcUrl'          02 00 0D 'rtmp://h/live'"
+                           "00 04 'fpad'           01 00"
+                           "00 0C 'capabilities'   00 40 2E 00 00 00 00 00 00"
+                           "00 0E 'objectEncoding' 00 40 08 00 00 00 00 00 00"
+                           "00 0A 'fourCcList'     0A 00 00 00 01 02 00 04 'hvc1'"
+                           "00 04 'type'           02 00 0A 'nonprivate'"
+                           "00 00 09"
+                           "02 00 07 'teacher'"));
   connect_command back;
   ASSERT_FALSE(parse_connect(parse_ok(m.payload), back));
   EXPECT_EQ(back.app, cc.app);
@@ -233,7 +234,9 @@ TEST(rtmp_command, connect_builder_golden_and_round_trip) {
 TEST(rtmp_command, connect_tolerates_spec_spelling_null_fields_and_ecma_array) {
   command c{"connect", 1, amf::null_t{}, {}};
   amf::ecma_array a;
-  a.properties = {{"app", "live"}, {"flashver", "WIN 32,0,0,114"}, {"swfUrl", amf::null_t{}},
+  a.properties = {{"app", "live"},
+                  {"flashver", "WIN 32,0,0,114"},
+                  {"swfUrl", amf::null_t{}},
                   {"pageUrl", amf::undefined_t{}}};
   c.command_object = a;
   connect_command cc;
@@ -317,7 +320,10 @@ TEST(rtmp_command, connect_rejected_golden) {
 }
 
 TEST(rtmp_command, call_result_round_trip_and_rejections) {
-  call_result r{true, 9, amf::null_t{}, to_amf(make_status(k_level_error, k_play_failed, "x")),
+  call_result r{true,
+                9,
+                amf::null_t{},
+                to_amf(make_status(k_level_error, k_play_failed, "x")),
                 {amf::value(1.0)}};
   call_result back;
   ASSERT_FALSE(parse_call_result(to_command(r), back));

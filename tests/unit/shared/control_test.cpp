@@ -80,10 +80,8 @@ TEST(rtmp_control, set_peer_bandwidth_golden_and_limits) {
   EXPECT_EQ(v.size, 2500000u);
   EXPECT_EQ(v.limit, peer_bandwidth_limit::dynamic);
 
-  EXPECT_EQ(make_set_peer_bandwidth(1, peer_bandwidth_limit::hard).payload,
-            hex("00 00 00 01 00"));
-  EXPECT_EQ(make_set_peer_bandwidth(1, peer_bandwidth_limit::soft).payload,
-            hex("00 00 00 01 01"));
+  EXPECT_EQ(make_set_peer_bandwidth(1, peer_bandwidth_limit::hard).payload, hex("00 00 00 01 00"));
+  EXPECT_EQ(make_set_peer_bandwidth(1, peer_bandwidth_limit::soft).payload, hex("00 00 00 01 01"));
 
   set_peer_bandwidth_msg out;
   EXPECT_EQ(parse_set_peer_bandwidth(hex("00 26 25 A0"), out), error::message_malformed);
@@ -160,9 +158,10 @@ TEST(rtmp_user_control, parses_every_known_event) {
 
 TEST(rtmp_user_control, round_trips_through_parse_control) {
   const user_control_event events[] = {
-      stream_begin{7},       stream_eof{7},     stream_dry{7},     set_buffer_length{7, 100},
-      stream_is_recorded{7}, ping_request{99},  ping_response{99},
-      unknown_user_control{31, {0, 0, 0, 1}}};  // 31: Red5/FMS BufferEmpty
+      stream_begin{7},       stream_eof{7},
+      stream_dry{7},         set_buffer_length{7, 100},
+      stream_is_recorded{7}, ping_request{99},
+      ping_response{99},     unknown_user_control{31, {0, 0, 0, 1}}};  // 31: Red5/FMS BufferEmpty
   for (const auto& e : events) {
     control_message c;
     ASSERT_FALSE(parse_control(make_user_control(e), c));
@@ -190,8 +189,7 @@ TEST(rtmp_user_control, unknown_and_swf_verification_are_tolerated) {
   EXPECT_EQ(five.event_type, 5);
   EXPECT_EQ(five.data, hex("00 00 00 01"));
 
-  EXPECT_EQ(make_user_control(unknown_user_control{27, hex("01 02")}).payload,
-            hex("00 1B 01 02"));
+  EXPECT_EQ(make_user_control(unknown_user_control{27, hex("01 02")}).payload, hex("00 1B 01 02"));
 }
 
 TEST(rtmp_user_control, short_payloads_are_malformed) {

@@ -16,21 +16,21 @@ using test::make_message;
 
 // What ffmpeg 5.1 publishes (flvenc's onMetaData behind rtmpproto's "@setDataFrame"),
 // shortened to the fields the server reads.
-const bytes k_set_data_frame_body = hex(
-    "02 00 0D '@setDataFrame'"
-    "02 00 0A 'onMetaData'"
-    "08 00 00 00 0A"  // ECMA array, 10 entries
-    "00 05 'width'           00 40 94 00 00 00 00 00 00"  // 1280
-    "00 06 'height'          00 40 86 80 00 00 00 00 00"  // 720
-    "00 0D 'videodatarate'   00 40 A3 88 00 00 00 00 00"  // 2500
-    "00 09 'framerate'       00 40 3E 00 00 00 00 00 00"  // 30
-    "00 0C 'videocodecid'    00 40 1C 00 00 00 00 00 00"  // 7 (AVC)
-    "00 0D 'audiodatarate'   00 40 60 00 00 00 00 00 00"  // 128
-    "00 0F 'audiosamplerate' 00 40 E5 88 80 00 00 00 00"  // 44100
-    "00 06 'stereo'          01 01"
-    "00 0C 'audiocodecid'    00 40 24 00 00 00 00 00 00"  // 10 (AAC)
-    "00 07 'encoder'         02 00 0D 'Lavf59.27.100'"
-    "00 00 09");
+const bytes k_set_data_frame_body =
+    hex("02 00 0D '@setDataFrame'"
+        "02 00 0A 'onMetaData'"
+        "08 00 00 00 0A"                                      // ECMA array, 10 entries
+        "00 05 'width'           00 40 94 00 00 00 00 00 00"  // 1280
+        "00 06 'height'          00 40 86 80 00 00 00 00 00"  // 720
+        "00 0D 'videodatarate'   00 40 A3 88 00 00 00 00 00"  // 2500
+        "00 09 'framerate'       00 40 3E 00 00 00 00 00 00"  // 30
+        "00 0C 'videocodecid'    00 40 1C 00 00 00 00 00 00"  // 7 (AVC)
+        "00 0D 'audiodatarate'   00 40 60 00 00 00 00 00 00"  // 128
+        "00 0F 'audiosamplerate' 00 40 E5 88 80 00 00 00 00"  // 44100
+        "00 06 'stereo'          01 01"
+        "00 0C 'audiocodecid'    00 40 24 00 00 00 00 00 00"  // 10 (AAC)
+        "00 07 'encoder'         02 00 0D 'Lavf59.27.100'"
+        "00 00 09");
 
 // ---- data messages ----
 
@@ -124,9 +124,8 @@ TEST(rtmp_data, parse_metadata_shapes) {
   EXPECT_EQ(md.width, 640);
   EXPECT_EQ(parse_metadata(make_data(data_message{"onCuePoint", {amf::object{}}}, 1), md),
             error::message_malformed);
-  EXPECT_EQ(parse_metadata(make_data(data_message{"@setDataFrame", {"onCuePoint", amf::object{}}},
-                                     1),
-                           md),
+  EXPECT_EQ(parse_metadata(
+                make_data(data_message{"@setDataFrame", {"onCuePoint", amf::object{}}}, 1), md),
             error::message_malformed);
   EXPECT_EQ(parse_metadata(make_data(data_message{"onMetaData", {}}, 1), md),
             error::message_malformed);
@@ -188,8 +187,9 @@ TEST(rtmp_data, strip_set_data_frame_from_amf3_data_message) {
 
 TEST(rtmp_data, strip_set_data_frame_reencodes_after_a_long_string) {
   // "@setDataFrame" as an AMF0 long string (0x0C, u32 length): the values are re-encoded.
-  const bytes body = hex("0C 00 00 00 0D '@setDataFrame' 02 00 0A 'onMetaData'"
-                         "03 00 01 'w' 00 40 94 00 00 00 00 00 00 00 00 09");
+  const bytes body =
+      hex("0C 00 00 00 0D '@setDataFrame' 02 00 0A 'onMetaData'"
+          "03 00 01 'w' 00 40 94 00 00 00 00 00 00 00 00 09");
   message out;
   ASSERT_FALSE(strip_set_data_frame(make_message(message_type::data_amf0, body, 1), out));
   EXPECT_EQ(out.payload, hex("02 00 0A 'onMetaData' 03 00 01 'w' 00 40 94 00 00 00 00 00 00"
@@ -225,9 +225,9 @@ TEST(rtmp_data, sample_access_golden) {
 
 // Video at 1000 ms (5 bytes) then audio at 1023 ms (3 bytes), each with its back pointer
 // (header + data = 11 + size).
-const bytes k_aggregate_body = hex(
-    "09 00 00 05 00 03 E8 00 00 00 00  17 01 00 00 00  00 00 00 10"
-    "08 00 00 03 00 03 FF 00 00 00 00  AF 01 21        00 00 00 0E");
+const bytes k_aggregate_body =
+    hex("09 00 00 05 00 03 E8 00 00 00 00  17 01 00 00 00  00 00 00 10"
+        "08 00 00 03 00 03 FF 00 00 00 00  AF 01 21        00 00 00 0E");
 
 TEST(rtmp_aggregate, splits_and_rebases_timestamps) {
   message agg = make_message(message_type::aggregate, k_aggregate_body, 1, 5000);
@@ -311,18 +311,17 @@ TEST(rtmp_aggregate, rejects_malformed_bodies) {
             error::message_malformed);  // nested aggregate
   EXPECT_EQ(split(hex("14 00 00 00 00 00 00 00 00 00 00 00 00 00 0B")),
             error::message_malformed);  // command inside
-  EXPECT_EQ(out.size(), 1u);  // untouched on error
+  EXPECT_EQ(out.size(), 1u);            // untouched on error
 
   bytes many;
   for (int i = 0; i < 3; ++i) {
     const bytes one = hex("08 00 00 00 00 00 00 00 00 00 00 00 00 00 0B");
     many.insert(many.end(), one.begin(), one.end());
   }
-  EXPECT_EQ(split_aggregate(make_message(message_type::aggregate, many), out,
-                            aggregate_limits{2}),
+  EXPECT_EQ(split_aggregate(make_message(message_type::aggregate, many), out, aggregate_limits{2}),
             error::limit_exceeded);
-  EXPECT_FALSE(split_aggregate(make_message(message_type::aggregate, many), out,
-                               aggregate_limits{3}));
+  EXPECT_FALSE(
+      split_aggregate(make_message(message_type::aggregate, many), out, aggregate_limits{3}));
   EXPECT_EQ(split_aggregate(make_message(message_type::video, many), out),
             error::message_unknown_type);
 }
@@ -340,17 +339,17 @@ bytes so_body(const char* events_hex) {
 
 TEST(rtmp_shared_object, decodes_every_event_kind) {
   const bytes body = so_body(
-      "01 00 00 00 00"                                      // use
-      "03 00 00 00 0B  00 03 'foo' 02 00 03 'bar'"          // request change foo = "bar"
+      "01 00 00 00 00"                                        // use
+      "03 00 00 00 0B  00 03 'foo' 02 00 03 'bar'"            // request change foo = "bar"
       "04 00 00 00 0C  00 01 'n' 00 40 08 00 00 00 00 00 00"  // change n = 3
-      "05 00 00 00 05  00 03 'foo'"                         // success
-      "06 00 00 00 0C  02 00 04 'chat' 02 00 02 'hi'"       // send message chat("hi")
+      "05 00 00 00 05  00 03 'foo'"                           // success
+      "06 00 00 00 0C  02 00 04 'chat' 02 00 02 'hi'"         // send message chat("hi")
       "07 00 00 00 22  00 19 'SharedObject.NoReadAccess' 00 05 'error'"
-      "08 00 00 00 00"                                      // clear
-      "09 00 00 00 05  00 03 'foo'"                         // remove
-      "0A 00 00 00 05  00 03 'bar'"                         // request remove
-      "0B 00 00 00 00"                                      // use success
-      "0D 00 00 00 02  AB CD");                             // undocumented type 13
+      "08 00 00 00 00"               // clear
+      "09 00 00 00 05  00 03 'foo'"  // remove
+      "0A 00 00 00 05  00 03 'bar'"  // request remove
+      "0B 00 00 00 00"               // use success
+      "0D 00 00 00 02  AB CD");      // undocumented type 13
   shared_object_message so;
   ASSERT_FALSE(parse_shared_object(make_message(message_type::shared_object_amf0, body), so));
   EXPECT_EQ(so.name, "room");
@@ -447,10 +446,10 @@ TEST(rtmp_shared_object, rejects_inconsistent_lengths) {
     return parse_shared_object(make_message(message_type::shared_object_amf0, body), so);
   };
   EXPECT_EQ(parse(hex("00 04 'room' 00 00 00 03 00 00 00 02 00 00 00")),
-            error::message_malformed);  // header cut short
+            error::message_malformed);                              // header cut short
   EXPECT_EQ(parse(hex("00 09 'room'")), error::message_malformed);  // name longer than body
   EXPECT_EQ(parse(so_body("01 00 00 00 05 00 03")), error::message_malformed);  // length
-  EXPECT_EQ(parse(so_body("01 00 00")), error::message_malformed);  // event header
+  EXPECT_EQ(parse(so_body("01 00 00")), error::message_malformed);              // event header
   EXPECT_EQ(parse(so_body("09 00 00 00 06  00 03 'foo' 00")), error::message_malformed);
   EXPECT_EQ(parse(so_body("09 00 00 00 00")), error::message_malformed);  // remove: no name
   EXPECT_EQ(parse(so_body("07 00 00 00 05  00 03 'foo'")), error::message_malformed);

@@ -1,5 +1,5 @@
-#include "test_util.hpp"
 #include "lectern/shared/handshake.hpp"
+#include "test_util.hpp"
 
 #include "lectern/shared/error.hpp"
 
@@ -36,9 +36,15 @@ random_fill lcg() {
   };
 }
 
-byte_view c1_of(const bytes& c0c1) { return byte_view(c0c1).subspan(1, k_packet_size); }
-byte_view s1_of(const bytes& s) { return byte_view(s).subspan(1, k_packet_size); }
-byte_view s2_of(const bytes& s) { return byte_view(s).subspan(k_c0c1, k_packet_size); }
+byte_view c1_of(const bytes& c0c1) {
+  return byte_view(c0c1).subspan(1, k_packet_size);
+}
+byte_view s1_of(const bytes& s) {
+  return byte_view(s).subspan(1, k_packet_size);
+}
+byte_view s2_of(const bytes& s) {
+  return byte_view(s).subspan(k_c0c1, k_packet_size);
+}
 
 std::uint32_t be32(byte_view p, std::size_t at) {
   return std::uint32_t{p[at]} << 24 | std::uint32_t{p[at + 1]} << 16 |
@@ -107,7 +113,7 @@ TEST(handshake_digest, packet_digest_on_known_data) {
   // Expected values computed independently with Python's hmac module.
   bytes p(k_packet_size);
   for (std::size_t i = 0; i < p.size(); ++i) p[i] = static_cast<std::uint8_t>(i);
-  ASSERT_EQ(digest_offset(p, 1), 50u);  // 12 + (8 + 9 + 10 + 11)
+  ASSERT_EQ(digest_offset(p, 1), 50u);   // 12 + (8 + 9 + 10 + 11)
   ASSERT_EQ(digest_offset(p, 0), 798u);  // 776 + (4 + 5 + 6 + 7)
   digest d;
   ASSERT_TRUE(packet_digest(p, 50, player_key_public(), d));
@@ -190,11 +196,11 @@ TEST_P(handshake_replay, server_accepts_the_real_c2) {
 
 INSTANTIATE_TEST_SUITE_P(
     captures, handshake_replay,
-    testing::Values(
-        capture{"ffmpeg_c0c1.bin", "ffmpeg_play_c2.bin", 1, reply_check::verified},
-        capture{"ffmpeg_c0c1.bin", "ffmpeg_publish_c2.bin", 1, reply_check::echoed},
-        capture{"rtmpdump_swfvfy_c0c1.bin", "rtmpdump_swfvfy_c2.bin", 1, reply_check::verified},
-        capture{"rtmpdump_c0c1.bin", "rtmpdump_c2.bin", -1, reply_check::echoed}));
+    testing::Values(capture{"ffmpeg_c0c1.bin", "ffmpeg_play_c2.bin", 1, reply_check::verified},
+                    capture{"ffmpeg_c0c1.bin", "ffmpeg_publish_c2.bin", 1, reply_check::echoed},
+                    capture{"rtmpdump_swfvfy_c0c1.bin", "rtmpdump_swfvfy_c2.bin", 1,
+                            reply_check::verified},
+                    capture{"rtmpdump_c0c1.bin", "rtmpdump_c2.bin", -1, reply_check::echoed}));
 
 // ---- server -------------------------------------------------------------------------------------
 
@@ -419,11 +425,14 @@ TEST(handshake_client, tolerates_a_simple_s2_that_does_not_echo) {
 
 TEST(handshake_client, never_consumes_past_s2) {
   client cl;
-  const fed r = client_against(cl, [](const bytes& c0c1) {
-    bytes a = real_answer(c0c1);
-    a.insert(a.end(), {0x02, 0x00, 0x00});
-    return a;
-  }, 7);
+  const fed r = client_against(
+      cl,
+      [](const bytes& c0c1) {
+        bytes a = real_answer(c0c1);
+        a.insert(a.end(), {0x02, 0x00, 0x00});
+        return a;
+      },
+      7);
   ASSERT_FALSE(r.ec);
   EXPECT_EQ(r.used, k_all);
   EXPECT_TRUE(cl.done());
@@ -472,11 +481,12 @@ TEST_P(handshake_loopback, client_and_server_agree_in_any_split) {
   EXPECT_EQ(cl.s2(), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    splits, handshake_loopback,
-    testing::Values(loop_case{true, 1, 1}, loop_case{true, 1, 7}, loop_case{true, 1, 4096},
-                    loop_case{true, 0, 1}, loop_case{true, 0, 7}, loop_case{true, 0, 4096},
-                    loop_case{false, 1, 1}, loop_case{false, 1, 7}, loop_case{false, 1, 4096}));
+INSTANTIATE_TEST_SUITE_P(splits, handshake_loopback,
+                         testing::Values(loop_case{true, 1, 1}, loop_case{true, 1, 7},
+                                         loop_case{true, 1, 4096}, loop_case{true, 0, 1},
+                                         loop_case{true, 0, 7}, loop_case{true, 0, 4096},
+                                         loop_case{false, 1, 1}, loop_case{false, 1, 7},
+                                         loop_case{false, 1, 4096}));
 
 TEST(handshake_random, system_random_fills) {
   bytes a(64, 0);

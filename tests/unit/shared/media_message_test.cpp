@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.hpp"
 #include "lectern/shared/error.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared {
 namespace {

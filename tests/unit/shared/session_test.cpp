@@ -9,12 +9,12 @@
 #include <random>
 #include <sstream>
 
-#include "test_util.hpp"
 #include "lectern/shared/command.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
 #include "lectern/shared/handshake.hpp"
 #include "lectern/shared/media_message.hpp"
+#include "test_util.hpp"
 
 namespace lectern::shared {
 namespace {
@@ -193,9 +193,9 @@ TEST(captured_session, ffmpeg_publish) {
 TEST(captured_session, ffmpeg_play) {
   const bytes wire = load("ffmpeg_play.client.bin");
   const auto s = summarize(read_every_split(after_handshake(wire, 1)));
-  EXPECT_EQ(s.events, (events{"connect", "WindowAckSize", "createStream",
-                              "getStreamLength 'room1?token=abc'", "play 'room1?token=abc' -2000",
-                              "SetBufferLength 1 3000", "deleteStream 1"}));
+  EXPECT_EQ(s.events,
+            (events{"connect", "WindowAckSize", "createStream", "getStreamLength 'room1?token=abc'",
+                    "play 'room1?token=abc' -2000", "SetBufferLength 1 3000", "deleteStream 1"}));
   EXPECT_EQ(s.video + s.audio, 0);
 }
 
@@ -203,10 +203,9 @@ TEST(captured_session, ffmpeg_play) {
 TEST(captured_session, rtmpdump_play) {
   const bytes wire = load("rtmpdump_play.client.bin");
   const auto s = summarize(read_every_split(after_handshake(wire, -1)));
-  EXPECT_EQ(s.events, (events{"connect", "WindowAckSize", "SetBufferLength 0 300",
-                              "createStream", "FCSubscribe 'room1?token=abc'",
-                              "play 'room1?token=abc' -1000", "SetBufferLength 1 36000000",
-                              "deleteStream 1"}));
+  EXPECT_EQ(s.events, (events{"connect", "WindowAckSize", "SetBufferLength 0 300", "createStream",
+                              "FCSubscribe 'room1?token=abc'", "play 'room1?token=abc' -1000",
+                              "SetBufferLength 1 36000000", "deleteStream 1"}));
 }
 
 // What lectern-rtmp-capture sent ffmpeg while it played tests/data/flv/testsrc_2s.flv:
@@ -217,8 +216,9 @@ TEST(captured_session, our_answers_to_ffmpeg_play) {
   ASSERT_GE(s.events.size(), 6u);
   EXPECT_EQ(events(s.events.begin(), s.events.begin() + 3),
             (events{"WindowAckSize", "SetPeerBandwidth", "SetChunkSize"}));
-  EXPECT_EQ(s.events.back(),
-            "onStatus {level: 'status', code: 'NetStream.Play.Stop', description: 'Stopped playing.'}");
+  EXPECT_EQ(
+      s.events.back(),
+      "onStatus {level: 'status', code: 'NetStream.Play.Stop', description: 'Stopped playing.'}");
   // ffprobe -count_packets reports 30 H.264 and 88 AAC packets in the file; the tags add
   // the two sequence headers and the AVC end of sequence.
   EXPECT_EQ(s.video, 32);

@@ -101,7 +101,8 @@ std::vector<rtmp::message> read_split(rtmp::chunk_reader& reader, byte_view data
 
 inline std::vector<rtmp::message> read_all(rtmp::chunk_reader& reader, byte_view data,
                                            std::error_code& ec) {
-  return read_split(reader, data, [&] { return data.size() + 1; }, ec);
+  return read_split(
+      reader, data, [&] { return data.size() + 1; }, ec);
 }
 
 }  // namespace lectern::shared::test

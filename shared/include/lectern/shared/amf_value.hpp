@@ -97,9 +97,9 @@ struct dictionary {
 /// has no integer type and encodes them as numbers.
 struct value {
   using variant_type =
-      std::variant<undefined_t, null_t, bool, double, std::int32_t, std::string, object,
-                   ecma_array, strict_array, date, xml_document, byte_array, vector_int,
-                   vector_uint, vector_double, vector_object, dictionary>;
+      std::variant<undefined_t, null_t, bool, double, std::int32_t, std::string, object, ecma_array,
+                   strict_array, date, xml_document, byte_array, vector_int, vector_uint,
+                   vector_double, vector_object, dictionary>;
   variant_type v;
 
   value() = default;
@@ -107,7 +107,7 @@ struct value {
   value(undefined_t x);
   value(bool b);
   value(double d);
-  value(int i);  // a literal 3 is an AMF number, as in ActionScript
+  value(int i);                           // a literal 3 is an AMF number, as in ActionScript
   value(std::int32_t i, std::nullptr_t);  // explicit AMF3 integer
   value(const char* s);
   value(std::string s);
@@ -125,11 +125,17 @@ struct value {
   value(dictionary x);
 
   template <typename T>
-  bool is() const noexcept { return std::holds_alternative<T>(v); }
+  bool is() const noexcept {
+    return std::holds_alternative<T>(v);
+  }
   template <typename T>
-  const T* get_if() const noexcept { return std::get_if<T>(&v); }
+  const T* get_if() const noexcept {
+    return std::get_if<T>(&v);
+  }
   template <typename T>
-  T* get_if() noexcept { return std::get_if<T>(&v); }
+  T* get_if() noexcept {
+    return std::get_if<T>(&v);
+  }
 
   bool is_null_or_undefined() const noexcept { return is<null_t>() || is<undefined_t>(); }
   /// The number (AMF number or AMF3 integer), if this is one.

@@ -17,8 +17,8 @@ struct chunk_limits {
   /// Larger declared lengths close the connection. (The 24-bit field allows 16 MiB - 1; a
   /// keyframe of a 4K stream is a few MiB.)
   std::uint32_t max_message_size = 8u << 20;
-  std::uint32_t max_chunk_streams = 64;        ///< distinct chunk stream ids with state
-  std::size_t max_pending_messages = 1024;     ///< completed but not yet taken by next()
+  std::uint32_t max_chunk_streams = 64;     ///< distinct chunk stream ids with state
+  std::size_t max_pending_messages = 1024;  ///< completed but not yet taken by next()
 };
 
 /// Reassembles messages from a peer's chunk stream. Like Beast's parsers it never buffers a
@@ -55,16 +55,16 @@ class chunk_reader {
   /// being reassembled.
   struct stream_state {
     std::uint32_t csid = 0;
-    std::uint64_t timestamp = 0;        // unwrapped, of the current/last message
-    std::uint32_t wire_timestamp = 0;   // 32-bit value as last seen on the wire
-    std::uint32_t delta = 0;            // timestamp delta that a type-3 new message adds
+    std::uint64_t timestamp = 0;       // unwrapped, of the current/last message
+    std::uint32_t wire_timestamp = 0;  // 32-bit value as last seen on the wire
+    std::uint32_t delta = 0;           // timestamp delta that a type-3 new message adds
     std::uint32_t length = 0;
     std::uint32_t stream_id = 0;
     std::uint8_t type = 0;
     bool has_header = false;
-    bool extended = false;              // last header carried an extended timestamp
-    std::uint32_t extended_value = 0;   // and its value, repeated on type-3 chunks
-    bytes partial;                      // payload received so far
+    bool extended = false;             // last header carried an extended timestamp
+    std::uint32_t extended_value = 0;  // and its value, repeated on type-3 chunks
+    bytes partial;                     // payload received so far
     bool in_message = false;
   };
 

@@ -57,9 +57,13 @@ inline constexpr auto k_server_key = detail::make_key("Genuine Adobe Flash Media
 inline constexpr std::size_t k_server_key_public = 36;
 
 /// The key that signs C1 (Flash Player key, public part).
-inline byte_view player_key_public() noexcept { return {k_player_key.data(), k_player_key_public}; }
+inline byte_view player_key_public() noexcept {
+  return {k_player_key.data(), k_player_key_public};
+}
 /// The key that signs S1 (Flash Media Server key, public part).
-inline byte_view server_key_public() noexcept { return {k_server_key.data(), k_server_key_public}; }
+inline byte_view server_key_public() noexcept {
+  return {k_server_key.data(), k_server_key_public};
+}
 
 /// HMAC-SHA256 of `data`; false only if libcrypto fails (allocation or provider error).
 bool hmac_sha256(byte_view key, byte_view data, digest& out) noexcept;
