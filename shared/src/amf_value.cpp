@@ -185,6 +185,12 @@ std::optional<std::string_view> value::as_string() const noexcept {
   return std::nullopt;
 }
 
+const std::vector<property>* value::properties() const noexcept {
+  if (const auto* o = get_if<object>()) return &o->properties;
+  if (const auto* a = get_if<ecma_array>()) return &a->properties;
+  return nullptr;
+}
+
 const value* value::member(std::string_view name) const noexcept {
   if (const auto* o = get_if<object>()) return o->find(name);
   if (const auto* a = get_if<ecma_array>()) return a->find(name);

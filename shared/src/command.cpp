@@ -17,12 +17,6 @@ bool absent(const amf::value* v) noexcept {
 
 // Object and ECMA array are interchangeable in practice: Flash sends objects, ffmpeg and
 // OBS send ECMA arrays for metadata, and some clients do the same for command objects.
-const std::vector<amf::property>* properties_of(const amf::value& v) noexcept {
-  if (const auto* o = v.get_if<amf::object>()) return &o->properties;
-  if (const auto* a = v.get_if<amf::ecma_array>()) return &a->properties;
-  return nullptr;
-}
-
 std::error_code read_fourcc_list(const amf::value& v, std::vector<std::string>& out) {
   const auto* arr = v.get_if<amf::strict_array>();
   if (arr == nullptr) return error::command_malformed;
@@ -202,7 +196,7 @@ std::optional<std::string_view> query_param(std::string_view query, std::string_
 
 std::error_code parse_connect(const command& c, connect_command& out) {
   if (c.name != k_cmd_connect) return error::command_malformed;
-  const auto* props = properties_of(c.command_object);
+  const auto* props = c.command_object.properties();
   if (props == nullptr) return error::command_malformed;  // RTMP spec 7.2.1.1: required
   connect_command r;
   r.transaction_id = c.transaction_id;
@@ -240,7 +234,7 @@ command to_command(const connect_command& c) {
 // ---- status information, _result / _error ----
 
 std::error_code parse_status_info(const amf::value& v, status_info& out) {
-  const auto* props = properties_of(v);
+  const auto* props = v.properties();
   if (props == nullptr) return error::command_malformed;
   status_info s;
   bool has_level = false;

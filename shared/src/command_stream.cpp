@@ -17,12 +17,6 @@ command name_command(std::string_view name, double transaction_id, std::string_v
   return c;
 }
 
-const std::vector<amf::property>* properties_of(const amf::value& v) noexcept {
-  if (const auto* o = v.get_if<amf::object>()) return &o->properties;
-  if (const auto* a = v.get_if<amf::ecma_array>()) return &a->properties;
-  return nullptr;
-}
-
 const amf::value* find(const std::vector<amf::property>& props, std::string_view name) noexcept {
   for (const auto& p : props)
     if (p.name == name) return &p.val;
@@ -152,7 +146,7 @@ command to_command(const play_command& p) {
 std::error_code parse_play2(const command& c, play2_command& out) {
   if (c.name != k_cmd_play2) return error::command_malformed;
   const amf::value* params = c.arg(0);
-  const auto* props = params ? properties_of(*params) : nullptr;
+  const auto* props = params ? params->properties() : nullptr;
   if (props == nullptr) return error::command_malformed;
   play2_command r;
   r.transaction_id = c.transaction_id;

@@ -144,6 +144,8 @@ struct value {
   std::optional<std::string_view> as_string() const noexcept;
   /// The object or ECMA array member `name`, if this is an object/ECMA array that has it.
   const value* member(std::string_view name) const noexcept;
+  /// The members of an object or ECMA array (the two carry named properties), else nullptr.
+  const std::vector<property>* properties() const noexcept;
 };
 
 struct property {
