@@ -132,7 +132,10 @@ class session {
 
   void write(const rtmp::message& m) {
     bytes out;
-    writer_.write(m, out);
+    if (auto ec = writer_.write(m, out)) {
+      fail("writing a message", ec);
+      return;
+    }
     send(out);
   }
 
