@@ -52,36 +52,13 @@ void write_event_data(byte_writer& w, const user_control_event& event) {
       event);
 }
 
-// The event type id of each typed event (RTMP spec 7.1.7).
-constexpr user_control_type id_of(const stream_begin&) {
-  return user_control_type::stream_begin;
-}
-constexpr user_control_type id_of(const stream_eof&) {
-  return user_control_type::stream_eof;
-}
-constexpr user_control_type id_of(const stream_dry&) {
-  return user_control_type::stream_dry;
-}
-constexpr user_control_type id_of(const set_buffer_length&) {
-  return user_control_type::set_buffer_length;
-}
-constexpr user_control_type id_of(const stream_is_recorded&) {
-  return user_control_type::stream_is_recorded;
-}
-constexpr user_control_type id_of(const ping_request&) {
-  return user_control_type::ping_request;
-}
-constexpr user_control_type id_of(const ping_response&) {
-  return user_control_type::ping_response;
-}
-
 std::uint16_t event_type_of(const user_control_event& event) {
   return std::visit(
       [](const auto& e) -> std::uint16_t {
         if constexpr (std::is_same_v<std::decay_t<decltype(e)>, unknown_user_control>) {
           return e.event_type;
         } else {
-          return static_cast<std::uint16_t>(id_of(e));
+          return static_cast<std::uint16_t>(std::decay_t<decltype(e)>::id);
         }
       },
       event);

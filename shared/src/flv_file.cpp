@@ -87,13 +87,13 @@ std::array<std::uint8_t, k_tag_header_size> encode_tag_header(const tag_header& 
 }
 
 std::array<std::uint8_t, k_previous_size_size> encode_previous_size(std::uint32_t v) noexcept {
-  return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+  std::array<std::uint8_t, k_previous_size_size> out;
+  store_u32be(out.data(), v);
+  return out;
 }
 
 std::uint32_t decode_previous_size(byte_view in) noexcept {
-  return std::uint32_t(in[0]) << 24 | std::uint32_t(in[1]) << 16 | std::uint32_t(in[2]) << 8 |
-         std::uint32_t(in[3]);
+  return load_u32be(in.data());
 }
 
 std::error_code check_previous_size(std::uint32_t actual, std::uint32_t expected, bool strict,

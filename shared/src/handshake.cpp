@@ -13,15 +13,6 @@ namespace {
 using part = detail::framer::part;
 using packet = std::array<std::uint8_t, k_packet_size>;
 
-std::uint32_t read_u32(std::span<const std::uint8_t> p, std::size_t at) noexcept {
-  return std::uint32_t{p[at]} << 24 | std::uint32_t{p[at + 1]} << 16 |
-         std::uint32_t{p[at + 2]} << 8 | std::uint32_t{p[at + 3]};
-}
-
-void write_u32(std::span<std::uint8_t> p, std::size_t at, std::uint32_t v) noexcept {
-  for (std::size_t i = 0; i < 4; ++i) p[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-}
-
 // RTMP spec 5.2.4: the random echo is bytes 8..1535. The two time fields are left out because
 // clients fill them differently (librtmp writes its uptime into time2, FFmpeg echoes them).
 bool echoes(std::span<const std::uint8_t> reply, std::span<const std::uint8_t> ours) noexcept {
@@ -139,15 +130,15 @@ std::size_t server::put(byte_view in, bytes& out, std::error_code& ec) {
 
 std::error_code server::on_c1(bytes& out) {
   const auto c1 = framer_.packet();
-  peer_epoch_ = read_u32(c1, 0);
-  peer_version_ = read_u32(c1, 4);
+  peer_epoch_ = load_u32be(c1.data());
+  peer_version_ = load_u32be(c1.data() + 4);
   // A zero version field is a simple C1 (RTMP spec 5.2.3 "Zero"). A non-zero one whose digest
   // verifies in neither scheme (old clients, or ones that just fill it with garbage) also gets
   // the simple answer: FFmpeg and librtmp then fall back to simple themselves.
   scheme_ = peer_version_ == 0 ? -1 : find_digest(c1, player_key_public());
 
-  write_u32(s1_, 0, options_.epoch);
-  write_u32(s1_, 4, used_digest() ? k_server_version : 0);
+  store_u32be(s1_.data(), options_.epoch);
+  store_u32be(s1_.data() + 4, used_digest() ? k_server_version : 0);
   options_.random(std::span(s1_).subspan(8));
   packet s2;
   if (used_digest()) {
@@ -188,8 +179,8 @@ void client::start(bytes& out, std::error_code& ec) {
   ec = error_;
   if (started_ || ec) return;
   started_ = true;
-  write_u32(c1_, 0, options_.epoch);
-  write_u32(c1_, 4, options_.use_digest ? k_client_version : 0);
+  store_u32be(c1_.data(), options_.epoch);
+  store_u32be(c1_.data() + 4, options_.use_digest ? k_client_version : 0);
   options_.random(std::span(c1_).subspan(8));
   if (options_.use_digest && !imprint_digest(c1_, options_.scheme, player_key_public())) {
     ec = error_ = make_error_code(error::handshake_crypto_failed);
@@ -222,8 +213,8 @@ std::size_t client::put(byte_view in, bytes& out, std::error_code& ec) {
 
 std::error_code client::on_s1(bytes& out) {
   const auto s1 = framer_.packet();
-  peer_epoch_ = read_u32(s1, 0);
-  peer_version_ = read_u32(s1, 4);
+  peer_epoch_ = load_u32be(s1.data());
+  peer_version_ = load_u32be(s1.data() + 4);
   packet c2;
   // Like librtmp, a zero S1 version means the server speaks the simple handshake; after a
   // simple C1 we never look for a digest.

@@ -24,6 +24,16 @@ inline std::string_view as_string(byte_view b) noexcept {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+/// Big-endian 32-bit load and store at a fixed position the caller has already bounds-checked
+/// (handshake packets, FLV PreviousTagSize fields).
+inline std::uint32_t load_u32be(const std::uint8_t* p) noexcept {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 |
+         std::uint32_t{p[3]};
+}
+inline void store_u32be(std::uint8_t* p, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+}
+
 /// Reads big-endian integers from a byte span; every read checks the remaining length and
 /// returns false (consuming nothing) when the input is too short.
 class byte_reader {

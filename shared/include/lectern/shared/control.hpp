@@ -63,37 +63,44 @@ enum class user_control_type : std::uint16_t {
 
 /// Stream Begin (0): the stream became functional.
 struct stream_begin {
+  static constexpr user_control_type id = user_control_type::stream_begin;
   std::uint32_t stream_id = 0;
   bool operator==(const stream_begin&) const = default;
 };
 /// Stream EOF (1): playback of the stream is over.
 struct stream_eof {
+  static constexpr user_control_type id = user_control_type::stream_eof;
   std::uint32_t stream_id = 0;
   bool operator==(const stream_eof&) const = default;
 };
 /// Stream Dry (2): no more data on the stream for now.
 struct stream_dry {
+  static constexpr user_control_type id = user_control_type::stream_dry;
   std::uint32_t stream_id = 0;
   bool operator==(const stream_dry&) const = default;
 };
 /// SetBuffer Length (3): the client's buffer for a stream, in milliseconds.
 struct set_buffer_length {
+  static constexpr user_control_type id = user_control_type::set_buffer_length;
   std::uint32_t stream_id = 0;
   std::uint32_t buffer_ms = 0;
   bool operator==(const set_buffer_length&) const = default;
 };
 /// StreamIs Recorded (4): the stream is a recorded one.
 struct stream_is_recorded {
+  static constexpr user_control_type id = user_control_type::stream_is_recorded;
   std::uint32_t stream_id = 0;
   bool operator==(const stream_is_recorded&) const = default;
 };
 /// PingRequest (6): the sender's local time; the peer answers with a PingResponse.
 struct ping_request {
+  static constexpr user_control_type id = user_control_type::ping_request;
   std::uint32_t timestamp = 0;
   bool operator==(const ping_request&) const = default;
 };
 /// PingResponse (7): echoes the PingRequest timestamp.
 struct ping_response {
+  static constexpr user_control_type id = user_control_type::ping_response;
   std::uint32_t timestamp = 0;
   bool operator==(const ping_response&) const = default;
 };
