@@ -18,11 +18,16 @@ packages=(
   nlohmann-json3-dev                 # JSON control protocol
   libsdl2-dev libimgui-dev           # client windows
   libssl-dev                         # HMAC-SHA256 for the RTMP digest handshake
+  libtomlplusplus-dev                # lectern-server --config FILE (TOML); a parser we need not write
   libgtest-dev libgmock-dev          # unit tests
   # peer programs used by tests
   ffmpeg                             # ffmpeg/ffprobe CLI as real RTMP peers
   rtmpdump                           # librtmp peer for interoperability tests
-  python3                            # small test helpers
+  python3                            # small test helpers and the integration tests
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-libav  # rtmp2src/rtmp2sink peers
+  nginx-light libnginx-mod-rtmp      # nginx-rtmp, the baseline of tests/bench
+  procps                             # ps/pgrep for the benchmark scripts
 )
 
 case "${1:-}" in
@@ -67,6 +72,15 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as nginx start a system service from their maintainer scripts. The
+# benchmarks start nginx themselves on loopback, so no service is started here: a
+# policy-rc.d that refuses (exit 101) is in place only while apt runs.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "install-deps: done"
