@@ -171,6 +171,10 @@ std::error_code chunk_reader::start_message(stream_state& s, std::uint8_t fmt,
                                             std::uint32_t ts_field, std::uint32_t length,
                                             std::uint8_t type, std::uint32_t sid) {
   if (length > limits_.max_message_size) return error::chunk_message_too_large;
+  if (s.in_message) partial_declared_ -= s.length;  // a new header replaces an unfinished one
+  s.in_message = false;
+  if (partial_declared_ + length > limits_.max_partial_bytes) return error::chunk_too_much_partial;
+  partial_declared_ += length;
   if (fmt == 0) {
     s.timestamp = s.has_header ? unwrap(s.timestamp, s.wire_timestamp, ts_field) : ts_field;
     s.wire_timestamp = ts_field;
@@ -216,6 +220,7 @@ std::error_code chunk_reader::finish_message(stream_state& s) {
   m.payload = std::move(s.partial);
   s.partial = bytes{};
   s.in_message = false;
+  partial_declared_ -= s.length;
   chunk_left_ = 0;
   std::error_code ec;
   if (m.stream_id == 0 && m.type >= 1 && m.type <= 6) ec = apply_control(m);
@@ -236,6 +241,7 @@ std::error_code chunk_reader::apply_control(const message& m) {
     case message_type::abort:  // 5.4.2: drop the partial message on that chunk stream
       if (!r.u32(v)) return error::message_malformed;
       if (stream_state* s = find(v)) {
+        if (s->in_message) partial_declared_ -= s->length;
         s->in_message = false;
         s->partial = bytes{};
       }

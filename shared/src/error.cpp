@@ -53,6 +53,8 @@ class category final : public std::error_category {
         return "chunk stream: message header changed in the middle of a message";
       case error::chunk_bad_chunk_stream_id:
         return "chunk stream: chunk stream id must be 2 to 65599";
+      case error::chunk_too_much_partial:
+        return "chunk stream: too many bytes in unfinished messages";
       case error::message_malformed:
         return "message: payload is malformed";
       case error::message_unknown_type:

@@ -276,6 +276,46 @@ TEST(chunk_reader, rejects_messages_over_the_size_limit) {
   EXPECT_EQ(ec, error::chunk_message_too_large);
 }
 
+TEST(chunk_reader, bounds_the_bytes_of_unfinished_messages_together) {
+  // Three 1000-byte messages started on three chunk streams (one 128-byte chunk each), none
+  // finished: each is under the message limit, together they pass what one connection may
+  // hold.
+  chunk_reader r({.max_message_size = 1000, .max_partial_bytes = 2500});
+  std::error_code ec;
+  for (const char* header : {"03 000000 0003e8 09 01000000", "04 000000 0003e8 09 01000000"}) {
+    auto chunk = hex(header);
+    chunk.insert(chunk.end(), 128, 0xaa);
+    read_all(r, chunk, ec);
+    ASSERT_FALSE(ec);
+  }
+  read_all(r, hex("05 000000 0003e8 09 01000000"), ec);
+  EXPECT_EQ(ec, error::chunk_too_much_partial);
+}
+
+TEST(chunk_reader, finished_and_aborted_messages_free_their_share_of_the_bound) {
+  chunk_reader r({.max_message_size = 1000, .max_partial_bytes = 1500});
+  chunk_writer w(1000);
+  bytes out;
+  // Set Chunk Size 1000 first, so each message is one chunk.
+  w.write(make(2, 1, 0, 0, {0, 0, 0x03, 0xe8}), out);
+  for (int i = 0; i < 5; ++i) w.write(make(3, 9, 0, 0, bytes(1000, 7)), out);
+  std::error_code ec;
+  auto msgs = read_all(r, out, ec);
+  EXPECT_FALSE(ec);
+  EXPECT_EQ(msgs.size(), 6u);
+  // An unfinished message (one of two chunks), aborted (RTMP spec 5.4.2), leaves room for
+  // the next one.
+  chunk_reader r2({.max_message_size = 1000, .max_partial_bytes = 1500});
+  auto chunk = hex("04 000000 0003e8 09 01000000");
+  chunk.insert(chunk.end(), 128, 0xaa);
+  read_all(r2, chunk, ec);
+  ASSERT_FALSE(ec);
+  read_all(r2, hex("02 000000 000004 02 00000000 00000004"), ec);
+  ASSERT_FALSE(ec);
+  read_all(r2, hex("05 000000 0003e8 09 01000000"), ec);
+  EXPECT_FALSE(ec);
+}
+
 TEST(chunk_reader, rejects_too_many_chunk_streams) {
   chunk_reader r({.max_chunk_streams = 2});
   chunk_writer w;

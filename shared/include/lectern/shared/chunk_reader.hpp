@@ -19,6 +19,10 @@ struct chunk_limits {
   std::uint32_t max_message_size = 8u << 20;
   std::uint32_t max_chunk_streams = 64;     ///< distinct chunk stream ids with state
   std::size_t max_pending_messages = 1024;  ///< completed but not yet taken by next()
+  /// Sum of the declared lengths of messages being reassembled at once: a peer that
+  /// interleaves many large unfinished messages on different chunk streams would
+  /// otherwise hold max_chunk_streams x max_message_size.
+  std::size_t max_partial_bytes = 16u << 20;
 };
 
 /// Reassembles messages from a peer's chunk stream. Like Beast's parsers it never buffers a
@@ -98,6 +102,7 @@ class chunk_reader {
   std::uint32_t chunk_size_ = 128;  // RTMP spec 5.4.1: default maximum chunk size
   std::uint32_t ack_window_ = 0;
   std::uint64_t bytes_received_ = 0;
+  std::size_t partial_declared_ = 0;  // declared lengths of messages in progress
   std::uint64_t acked_ = 0;
 
   std::size_t cur_ = 0;           // index in streams_ of the chunk being read

@@ -33,6 +33,7 @@ enum class error {
   chunk_too_many_streams,
   chunk_length_changed,       ///< fmt 1/2 mid-message changed the message length
   chunk_bad_chunk_stream_id,  ///< writer: chunk stream id outside 2-65599 (5.3.1.1)
+  chunk_too_much_partial,     ///< unfinished messages together exceed max_partial_bytes
   // messages
   message_malformed = 400,  ///< payload too short or fields inconsistent
   message_unknown_type,

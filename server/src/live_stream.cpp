@@ -1,0 +1,323 @@
+#include "live_stream.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "lectern/shared/amf0.hpp"
+#include "lectern/shared/chunk_writer.hpp"
+#include "lectern/shared/data_message.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+using shared::media_message;
+namespace rtmp = shared::rtmp;
+
+namespace {
+
+std::uint32_t chunk_stream_for(rtmp::message_type t) noexcept {
+  switch (t) {
+    case rtmp::message_type::audio:
+      return rtmp::k_csid_audio;
+    case rtmp::message_type::video:
+      return rtmp::k_csid_video;
+    default:
+      return rtmp::k_csid_data;
+  }
+}
+
+timestamp_mapper::track track_of(const media_message& m) noexcept {
+  if (m.is_audio()) return timestamp_mapper::track::audio;
+  if (m.is_video()) return timestamp_mapper::track::video;
+  return timestamp_mapper::track::data;
+}
+
+}  // namespace
+
+live_stream::live_stream(std::string key, live_stream_limits limits)
+    : key_(std::move(key)), limits_(limits) {}
+
+bool live_stream::holds_locked(std::uint64_t session_id) const noexcept {
+  return publisher_ && publisher_->session_id == session_id;
+}
+
+live_stream::publish_result live_stream::publish(publisher_info info, clock::time_point now) {
+  std::vector<std::shared_ptr<group>> groups;
+  live_item_ptr event;
+  publish_result result = publish_result::accepted;
+  {
+    std::lock_guard lock(mutex_);
+    if (publisher_) {
+      const bool same_principal =
+          !info.principal.empty() && info.principal == publisher_->principal;
+      const bool stale = now - last_media_at_ >= limits_.stale_publisher;
+      if (!same_principal && !stale) return publish_result::busy;
+      // Teacher reconnect: the old session is closed on its own thread.
+      if (publisher_->evict && publisher_->context) {
+        asio::post(*publisher_->context, std::move(publisher_->evict));
+      }
+      result = publish_result::taken_over;
+    }
+    publisher_ = std::move(info);
+    last_media_at_ = now;
+    ++stats_.publishes;
+    // A new publisher brings its own codec configuration and its own clock.
+    metadata_.reset();
+    video_header_.reset();
+    audio_header_.reset();
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_valid_ = false;
+    timestamps_.rebase();
+    event = make_item(live_item::kind::publish, media_message{});
+    groups = groups_;
+  }
+  broadcast(event, std::move(groups));
+  return result;
+}
+
+void live_stream::unpublish(std::uint64_t session_id) {
+  std::vector<std::shared_ptr<group>> groups;
+  live_item_ptr event;
+  {
+    std::lock_guard lock(mutex_);
+    if (!holds_locked(session_id)) return;
+    publisher_.reset();
+    metadata_.reset();
+    video_header_.reset();
+    audio_header_.reset();
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_valid_ = false;
+    event = make_item(live_item::kind::unpublish, media_message{});
+    groups = groups_;
+  }
+  broadcast(event, std::move(groups));
+}
+
+live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {
+  auto item = std::make_shared<live_item>();
+  item->what = k;
+  item->seq = ++seq_;
+  item->media = std::move(m);
+  if (item->media.payload) {
+    rtmp::message_header h;
+    h.chunk_stream_id = chunk_stream_for(item->media.type);
+    h.type = static_cast<std::uint8_t>(item->media.type);
+    h.stream_id = k_common_play_stream_id;
+    h.timestamp = item->media.timestamp;
+    auto wire = std::make_shared<shared::bytes>();
+    wire->reserve(rtmp::chunk_writer::standalone_size(
+        {h.chunk_stream_id, h.type, h.stream_id, h.timestamp,
+         static_cast<std::uint32_t>(item->media.size())},
+        limits_.chunk_size));
+    // The payload size was checked by the chunk reader (max message size < 16 MiB), so
+    // encoding cannot fail; an empty wire would only make players skip the item.
+    (void)rtmp::chunk_writer::write_standalone(h, *item->media.payload, limits_.chunk_size,
+                                               *wire);
+    item->wire = std::move(wire);
+  }
+  return item;
+}
+
+live_item_ptr live_stream::push_media(std::uint64_t session_id, media_message&& m,
+                                      clock::time_point now) {
+  std::vector<std::shared_ptr<group>> groups;
+  live_item_ptr item;
+  {
+    std::lock_guard lock(mutex_);
+    if (!holds_locked(session_id)) return nullptr;
+    last_media_at_ = now;
+    m.timestamp = timestamps_.map(track_of(m), m.timestamp, now);
+    m.stream_id = k_common_play_stream_id;
+    ++stats_.media_messages;
+    stats_.media_bytes += m.size();
+    item = make_item(live_item::kind::media, std::move(m));
+    cache_locked(item);
+    groups = groups_;
+  }
+  broadcast(item, std::move(groups));
+  return item;
+}
+
+void live_stream::cache_locked(const live_item_ptr& item) {
+  const auto& m = item->media;
+  if (m.sequence_header) {
+    (m.is_video() ? video_header_ : audio_header_) = item;
+  }
+  if (m.is_video() && m.keyframe && !m.sequence_header) {
+    ++stats_.video_keyframes;
+    // A new GOP: a late joiner starts here, with the headers in force for it.
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_valid_ = limits_.gop_cache_bytes > 0;
+    gop_start_ = m.timestamp;
+    if (gop_valid_) {
+      if (video_header_) gop_.push_back(video_header_);
+      if (audio_header_) gop_.push_back(audio_header_);
+    }
+  } else if (!gop_valid_) {
+    return;
+  }
+  // Sequence headers that change mid-GOP stay in order with the frames they apply to.
+  gop_.push_back(item);
+  gop_bytes_ += item->wire ? item->wire->size() : 0;
+  const bool too_long =
+      m.timestamp > gop_start_ &&
+      m.timestamp - gop_start_ > static_cast<std::uint64_t>(limits_.gop_cache_ms.count());
+  if (gop_bytes_ > limits_.gop_cache_bytes || too_long) {
+    // Keyframes are too far apart for the cache: late joiners wait for the next one
+    // rather than the server holding unbounded memory.
+    gop_.clear();
+    gop_bytes_ = 0;
+    gop_valid_ = false;
+  }
+}
+
+live_item_ptr live_stream::push_metadata(std::uint64_t session_id,
+                                         const shared::amf::value& metadata) {
+  std::vector<std::shared_ptr<group>> groups;
+  live_item_ptr item;
+  {
+    std::lock_guard lock(mutex_);
+    if (!holds_locked(session_id)) return nullptr;
+    auto msg = shared::rtmp::make_on_metadata(metadata, k_common_play_stream_id);
+    media_message m;
+    m.type = rtmp::message_type::data_amf0;
+    m.timestamp = timestamps_.newest();
+    m.payload = std::make_shared<const shared::bytes>(std::move(msg.payload));
+    item = make_item(live_item::kind::metadata, std::move(m));
+    metadata_ = item;
+    stats_.metadata = metadata;
+    groups = groups_;
+  }
+  broadcast(item, std::move(groups));
+  return item;
+}
+
+void live_stream::clear_metadata(std::uint64_t session_id) {
+  std::lock_guard lock(mutex_);
+  if (!holds_locked(session_id)) return;
+  metadata_.reset();
+  stats_.metadata.reset();
+}
+
+live_item_ptr live_stream::push_data(std::uint64_t session_id, rtmp::message&& msg,
+                                     clock::time_point now) {
+  std::vector<std::shared_ptr<group>> groups;
+  live_item_ptr item;
+  {
+    std::lock_guard lock(mutex_);
+    if (!holds_locked(session_id)) return nullptr;
+    media_message m;
+    m.type = msg.kind();
+    m.timestamp = timestamps_.map(timestamp_mapper::track::data, msg.timestamp, now);
+    m.payload = std::make_shared<const shared::bytes>(std::move(msg.payload));
+    item = make_item(live_item::kind::data, std::move(m));
+    groups = groups_;
+  }
+  broadcast(item, std::move(groups));
+  return item;
+}
+
+void live_stream::snapshot_locked(std::vector<live_item_ptr>& out) const {
+  if (metadata_) out.push_back(metadata_);
+  if (gop_valid_ && !gop_.empty()) {
+    out.insert(out.end(), gop_.begin(), gop_.end());
+    return;
+  }
+  if (video_header_) out.push_back(video_header_);
+  if (audio_header_) out.push_back(audio_header_);
+}
+
+live_stream::join live_stream::subscribe(asio::io_context& ctx, live_subscriber* s) {
+  join j;
+  std::shared_ptr<group> g;
+  std::uint64_t start_seq = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(groups_.begin(), groups_.end(),
+                           [&](const auto& x) { return x->context == &ctx; });
+    if (it == groups_.end()) {
+      g = std::make_shared<group>(group{&ctx, {}});
+      groups_.push_back(g);
+    } else {
+      g = *it;
+    }
+    j.publishing = publisher_.has_value();
+    snapshot_locked(j.items);
+    start_seq = seq_;
+    ++players_;
+  }
+  // We run on ctx's thread, the only one that touches g->members: items the publisher
+  // handed over before the snapshot are skipped by seq, later ones all arrive.
+  g->members.push_back({s, start_seq});
+  return j;
+}
+
+void live_stream::unsubscribe(asio::io_context& ctx, live_subscriber* s) {
+  std::shared_ptr<group> g;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(groups_.begin(), groups_.end(),
+                           [&](const auto& x) { return x->context == &ctx; });
+    if (it == groups_.end()) return;
+    g = *it;
+  }
+  auto& ms = g->members;
+  const auto before = ms.size();
+  ms.erase(std::remove_if(ms.begin(), ms.end(), [&](const member& m) { return m.subscriber == s; }),
+           ms.end());
+  if (ms.size() != before) {
+    std::lock_guard lock(mutex_);
+    --players_;
+  }
+}
+
+std::vector<live_item_ptr> live_stream::start_items() {
+  std::vector<live_item_ptr> out;
+  std::lock_guard lock(mutex_);
+  snapshot_locked(out);
+  return out;
+}
+
+void live_stream::broadcast(const live_item_ptr& item, std::vector<std::shared_ptr<group>> groups) {
+  for (auto& g : groups) {
+    if (g->context->get_executor().running_in_this_thread()) {
+      deliver(*g, item);
+    } else {
+      asio::post(*g->context, [g, item] { deliver(*g, item); });
+    }
+  }
+}
+
+void live_stream::deliver(group& g, const live_item_ptr& item) {
+  // Index loop: a subscriber must not (un)subscribe inside on_live, but be safe anyway.
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    const auto& m = g.members[i];
+    if (item->seq > m.start_seq) m.subscriber->on_live(item);
+  }
+}
+
+bool live_stream::idle() {
+  std::lock_guard lock(mutex_);
+  return !publisher_ && players_ == 0;
+}
+
+live_stream_stats live_stream::stats() {
+  std::lock_guard lock(mutex_);
+  auto s = stats_;
+  s.publishing = publisher_.has_value();
+  s.players = players_;
+  s.gop_items = gop_valid_ ? gop_.size() : 0;
+  s.gop_bytes = gop_valid_ ? gop_bytes_ : 0;
+  s.timestamp_discontinuities = timestamps_.discontinuities();
+  return s;
+}
+
+std::optional<publisher_info> live_stream::publisher() {
+  std::lock_guard lock(mutex_);
+  return publisher_;
+}
+
+}  // namespace lectern::server

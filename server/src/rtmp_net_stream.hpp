@@ -1,0 +1,48 @@
+#pragma once
+// Internal to rtmp_session*.cpp: the per-message-stream state of a connection.
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "flv_recorder.hpp"
+#include "live_stream.hpp"
+#include "rtmp_session.hpp"
+#include "vod_source.hpp"
+
+namespace lectern::server {
+
+struct rtmp_session::live_player final : live_subscriber {
+  live_player(rtmp_session& s, std::uint32_t id) : session(s), stream_id(id) {}
+  void on_live(const live_item_ptr& item) override { session.on_live(stream_id, item); }
+  rtmp_session& session;
+  std::uint32_t stream_id;
+};
+
+struct rtmp_session::net_stream {
+  explicit net_stream(std::uint32_t stream_id) : id(stream_id) {}
+
+  std::uint32_t id;
+  role what = role::idle;
+  std::string name;  ///< stream name without query
+  std::string key;   ///< "app/name"
+  std::uint32_t buffer_ms = 0;  ///< client's SetBufferLength
+  bool receive_audio = true;
+  bool receive_video = true;
+  bool paused = false;
+
+  // publishing
+  std::shared_ptr<live_stream> live;  // also set while playing live
+  std::unique_ptr<flv_recorder> recorder;
+
+  // playing live
+  std::unique_ptr<live_player> player;
+
+  // playing a recording
+  std::unique_ptr<vod_source> vod;
+  std::unique_ptr<boost::asio::steady_timer> vod_timer;
+  std::uint64_t vod_generation = 0;  // bumped by seek/stop: an old pump loop ends
+  std::uint32_t vod_position_ms = 0;
+};
+
+}  // namespace lectern::server

@@ -1,0 +1,320 @@
+#include "rtmp_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <sstream>
+
+#include "lectern/shared/chunk_writer.hpp"
+#include "lectern/shared/control.hpp"
+#include "lectern/shared/data_message.hpp"
+#include "recording_finalizer.hpp"
+#include "rtmp_net_stream.hpp"
+#include "text.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+namespace rtmp = shared::rtmp;
+using namespace asio::experimental::awaitable_operators;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t k_read_buffer = 64 * 1024;
+// One gathered write: large enough to fill a socket buffer, small enough that a new
+// keyframe is not stuck behind seconds of older data.
+constexpr std::size_t k_max_write_batch = 256 * 1024;
+constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
+constexpr auto k_drain_grace = std::chrono::seconds(2);
+
+std::chrono::milliseconds since(rtmp_session::clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(rtmp_session::clock::now() - t);
+}
+
+}  // namespace
+
+rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w)
+    : socket_(std::move(socket)),
+      server_(server),
+      worker_(w),
+      id_(server.next_session_id++),
+      started_(clock::now()),
+      handshake_(shared::handshake::server_options{}),
+      reader_(shared::rtmp::chunk_limits{
+          .max_message_size = server.options.max_message_size,
+          .max_chunk_streams = 64,
+          .max_pending_messages = 1024,
+          .max_partial_bytes = 2 * static_cast<std::size_t>(server.options.max_message_size)}),
+      queue_(outbound_queue::limits{server.options.subscriber_queue_bytes,
+                                    server.options.subscriber_queue_ms}),
+      wake_(socket_.get_executor()),
+      last_received_(started_),
+      last_written_(started_) {
+  boost::system::error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? std::string("?") : endpoint_text(ep);
+  in_.resize(k_read_buffer);
+  ++server_.connections;
+}
+
+rtmp_session::~rtmp_session() { --server_.connections; }
+
+asio::awaitable<void> rtmp_session::run(std::shared_ptr<rtmp_session> self) {
+  co_await self->serve();
+}
+
+asio::awaitable<void> rtmp_session::serve() {
+  worker_.sessions[id_] = weak_from_this();
+  boost::system::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);  // fails only if the peer is gone
+  server_.log.debug("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " connected");
+  co_await (reader() || writer() || watchdog());
+  finish();
+  worker_.sessions.erase(id_);
+}
+
+void rtmp_session::close(std::string reason) {
+  if (closing_) return;
+  closing_ = true;
+  if (close_reason_.empty()) close_reason_ = std::move(reason);
+  boost::system::error_code ignored;
+  // Closing the socket ends reader() and writer(); the || in run() cancels the rest.
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  wake_.cancel();
+}
+
+void rtmp_session::close_after_flush(std::string reason) {
+  if (draining_ || closing_) return;
+  draining_ = true;
+  close_reason_ = std::move(reason);
+  drain_deadline_ = clock::now() + k_drain_grace;
+  wake_writer();
+}
+
+asio::awaitable<void> rtmp_session::reader() {
+  for (;;) {
+    if (in_used_ == in_.size()) {
+      // Only a torn chunk header (at most 18 bytes) or handshake packet is ever kept, so a
+      // full buffer means the parser is stuck: cannot happen with the limits we set.
+      close("protocol error: unparsable data");
+      co_return;
+    }
+    auto [ec, n] = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_used_, in_.size() - in_used_), k_use);
+    if (ec) {
+      if (!closing_) {
+        close(ec == asio::error::eof ? "client closed the connection"
+                                     : "read failed: " + ec.message());
+      }
+      co_return;
+    }
+    in_used_ += n;
+    bytes_in_ += n;
+    last_received_ = clock::now();
+    std::error_code perr;
+    if (!consume(perr)) {
+      close("protocol error: " + perr.message());
+      co_return;
+    }
+    if (closing_) co_return;
+  }
+}
+
+// Feeds the buffered bytes to the handshake, then to the chunk reader, and acts on every
+// message. Returns false on a protocol error (the connection must close).
+bool rtmp_session::consume(std::error_code& ec) {
+  std::size_t used = 0;
+  while (used < in_used_ && !closing_) {
+    const shared::byte_view view(in_.data() + used, in_used_ - used);
+    std::size_t n = 0;
+    if (!handshake_done_) {
+      shared::bytes out;
+      n = handshake_.put(view, out, ec);
+      if (ec) return false;
+      if (!out.empty()) {
+        queue_.push_control(std::make_shared<const shared::bytes>(std::move(out)), clock::now());
+        wake_writer();
+      }
+      if (handshake_.done()) handshake_done_ = true;
+    } else {
+      n = reader_.put(view, ec);
+      if (ec) return false;
+      rtmp::message m;
+      while (reader_.next(m)) {
+        dispatch(std::move(m));
+        if (closing_ || draining_) break;
+      }
+      if (auto ack = reader_.take_ack()) send(rtmp::make_acknowledgement(*ack));
+    }
+    used += n;
+    if (n == 0) break;
+  }
+  if (used > 0) {
+    std::memmove(in_.data(), in_.data() + used, in_used_ - used);
+    in_used_ -= used;
+  }
+  return true;
+}
+
+void rtmp_session::wake_writer() { wake_.cancel(); }
+
+asio::awaitable<void> rtmp_session::writer() {
+  std::vector<asio::const_buffer> buffers;
+  for (;;) {
+    if (closing_) co_return;
+    if (queue_.empty()) {
+      if (draining_) {
+        close(close_reason_);
+        co_return;
+      }
+      wake_.expires_at(clock::time_point::max());
+      co_await wake_.async_wait(k_use);  // deliver() cancels it: there is something to send
+      continue;
+    }
+    if (!server_.options.low_latency && queue_.bytes() < 16 * 1024 && !draining_) {
+      // Throughput mode: give the publisher a few ms to add more to this write.
+      wake_.expires_after(std::chrono::milliseconds(20));
+      co_await wake_.async_wait(k_use);
+    }
+    batch_.clear();
+    queue_.take(batch_, k_max_write_batch);
+    batch_queued_at_ = batch_.empty() ? clock::now() : batch_.front().queued_at;
+    buffers.clear();
+    for (const auto& e : batch_) buffers.emplace_back(e.wire->data(), e.wire->size());
+    writing_ = true;
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, k_use);
+    writing_ = false;
+    batch_.clear();  // releases our references to shared payloads at once
+    if (ec) {
+      if (!closing_) close("write failed: " + ec.message());
+      co_return;
+    }
+    bytes_out_ += n;
+    last_written_ = clock::now();
+  }
+}
+
+asio::awaitable<void> rtmp_session::watchdog() {
+  asio::steady_timer timer(socket_.get_executor());
+  const auto& o = server_.options;
+  for (;;) {
+    timer.expires_after(k_watchdog_period);
+    auto [ec] = co_await timer.async_wait(k_use);
+    if (ec || closing_) co_return;
+    const auto now = clock::now();
+    if (!handshake_done_ && now - started_ > o.handshake_timeout) {
+      close("handshake not completed within " + duration_text(o.handshake_timeout));
+      co_return;
+    }
+    if (draining_ && now > drain_deadline_) {
+      close(close_reason_);
+      co_return;
+    }
+    bool playing = false;
+    for (auto& [id, s] : streams_) {
+      if (s->what == role::playing_live || s->what == role::playing_vod) playing = true;
+      if (s->recorder) s->recorder->tick(now);
+    }
+    // A player may legitimately send nothing for a long time (a class before the teacher
+    // arrives); everyone else must show signs of life.
+    if (!playing && now - last_received_ > o.idle_timeout) {
+      close("nothing received for " + duration_text(o.idle_timeout));
+      co_return;
+    }
+    if (!playing || draining_) continue;
+    // Lag: how long the oldest unsent message has waited, counting the write in flight.
+    const auto oldest = writing_ ? batch_queued_at_ : queue_.oldest_queued_at(now);
+    const bool stuck = now - oldest > o.max_lag;
+    // Or the link cannot carry even audio and keyframes, for max_lag on end.
+    const auto severe = queue_.stats().dropped_keyframes_or_audio;
+    if (severe != severe_drops_seen_) {
+      severe_drops_seen_ = severe;
+      if (!severe_drops_since_) severe_drops_since_ = now;
+    } else if (severe_drops_since_ && now - *severe_drops_since_ > std::chrono::seconds(1)) {
+      severe_drops_since_.reset();
+    }
+    const bool starving = severe_drops_since_ && now - *severe_drops_since_ > o.max_lag;
+    if (stuck || starving) {
+      const auto& st = queue_.stats();
+      std::string why = stuck ? "nothing could be sent for " + duration_text(since(oldest))
+                              : "even audio and keyframes were dropped for " +
+                                    duration_text(o.max_lag);
+      queue_.clear();
+      for (auto& [id, s] : streams_) {
+        if (s->what != role::playing_live && s->what != role::playing_vod) continue;
+        send_status(id, shared::rtmp::k_level_warning, shared::rtmp::k_play_insufficient_bw,
+                    "Your connection is too slow for this stream (" + why + ", " +
+                        std::to_string(st.dropped_messages) +
+                        " messages dropped); disconnecting.");
+      }
+      if (stuck) {
+        // The socket accepts nothing: the notice cannot go out either.
+        close("too slow: " + why);
+        co_return;
+      }
+      close_after_flush("too slow: " + why);
+    }
+  }
+}
+
+void rtmp_session::send(const rtmp::message& m) {
+  rtmp::message_header h{m.chunk_stream_id, m.type, m.stream_id, m.timestamp,
+                         static_cast<std::uint32_t>(m.payload.size())};
+  auto wire = std::make_shared<shared::bytes>();
+  wire->reserve(rtmp::chunk_writer::standalone_size(h, out_chunk_size_));
+  // Every message goes out with a full (type-0) header: shared media must, and dropping a
+  // message then never breaks the header compression of the ones after it.
+  if (auto ec = rtmp::chunk_writer::write_standalone(h, m.payload, out_chunk_size_, *wire)) {
+    server_.log.error("rtmp", "conn " + std::to_string(id_) +
+                                  ": cannot encode a message: " + ec.message());
+    return;
+  }
+  queue_.push_control(std::move(wire), clock::now());
+  wake_writer();
+}
+
+void rtmp_session::send_command(const rtmp::command& c, std::uint32_t stream_id) {
+  send(rtmp::make_command(c, stream_id, amf3_));
+}
+
+void rtmp_session::send_status(std::uint32_t stream_id, std::string_view level,
+                               std::string_view code, std::string_view description) {
+  send_command(rtmp::make_on_status(rtmp::make_status(level, code, description)), stream_id);
+}
+
+void rtmp_session::send_data_status(std::uint32_t stream_id, std::string_view handler,
+                                    std::string_view code, std::string_view description) {
+  shared::rtmp::data_message d;
+  d.handler = std::string(handler);
+  d.values.push_back(rtmp::to_amf(rtmp::make_status(rtmp::k_level_status, code, description)));
+  auto m = shared::rtmp::make_data(d, stream_id);
+  send(m);
+}
+
+void rtmp_session::finish() {
+  for (auto& [id, s] : streams_) stop_stream(*s, false);
+  streams_.clear();
+  std::ostringstream line;
+  line << "conn " << id_ << " " << peer_ << " closed after " << duration_text(since(started_))
+       << ": " << (close_reason_.empty() ? "closed" : close_reason_) << "; " << summary();
+  server_.log.info("rtmp", line.str());
+}
+
+std::string rtmp_session::summary() const {
+  std::ostringstream s;
+  s << (activity_.empty() ? std::string("no stream") : activity_) << ", "
+    << size_text(bytes_in_) << " in, " << size_text(bytes_out_) << " out";
+  const auto& st = queue_.stats();
+  if (st.dropped_messages > 0) {
+    s << ", " << st.dropped_messages << " messages dropped (" << size_text(st.dropped_bytes)
+      << ")";
+  }
+  return s.str();
+}
+
+}  // namespace lectern::server

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <unordered_map>
+
+#include "authorizer.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "stream_registry.hpp"
+
+namespace lectern::server {
+
+class rtmp_session;
+class recording_finalizer;
+
+/// What every connection needs from the server, passed in (no globals).
+struct server_context {
+  const server_options& options;
+  logger& log;
+  stream_registry& streams;
+  authorizer& auth;
+  recording_finalizer& finalizer;
+  std::filesystem::path recordings_dir;  ///< <data-dir>/recordings
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::uint64_t> next_session_id{1};
+  std::atomic<bool> stopping{false};
+};
+
+/// One worker thread: its io_context and the sessions that live on it. `sessions` is
+/// touched only on this worker's thread.
+struct worker {
+  boost::asio::io_context context{1};
+  std::unordered_map<std::uint64_t, std::weak_ptr<rtmp_session>> sessions;
+};
+
+}  // namespace lectern::server
