@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   }
   const auto& options = parsed.options;
   logger log(parse_log_level(options.log_level).value_or(log_level::info), std::cerr);
+  std::string log_error;
+  if (!log.open_file(options.data_dir / "logs" / "lectern-server.log", log_error)) {
+    // Logging to stderr still works; the file is a convenience.
+    log.warn("server", "cannot write the log file: " + log_error);
+  }
   try {
     server s(options, log);
     return s.run();
