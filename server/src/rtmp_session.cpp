@@ -85,6 +85,7 @@ void rtmp_session::close(std::string reason) {
   // Closing the socket ends reader() and writer(); the || in run() cancels the rest.
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  writer_waiting_ = false;
   wake_.cancel();
 }
 
@@ -161,7 +162,14 @@ bool rtmp_session::consume(std::error_code& ec) {
   return true;
 }
 
-void rtmp_session::wake_writer() { wake_.cancel(); }
+void rtmp_session::wake_writer() {
+  // Only a waiting writer needs waking (a cancel per message per player adds up); one that
+  // is writing looks at the queue again when its write completes.
+  if (writer_waiting_) {
+    writer_waiting_ = false;
+    wake_.cancel();
+  }
+}
 
 asio::awaitable<void> rtmp_session::writer() {
   std::vector<asio::const_buffer> buffers;
@@ -173,7 +181,9 @@ asio::awaitable<void> rtmp_session::writer() {
         co_return;
       }
       wake_.expires_at(clock::time_point::max());
-      co_await wake_.async_wait(k_use);  // deliver() cancels it: there is something to send
+      writer_waiting_ = true;
+      co_await wake_.async_wait(k_use);  // wake_writer() cancels it: there is something to send
+      writer_waiting_ = false;
       continue;
     }
     if (!server_.options.low_latency && queue_.bytes() < 16 * 1024 && !draining_) {

@@ -121,6 +121,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   std::vector<outbound_queue::entry> batch_;  // being written
   clock::time_point batch_queued_at_{};
   bool writing_ = false;
+  bool writer_waiting_ = false;  // writer() sleeps on wake_ until there is something to send
 
   bool connected_ = false;
   bool amf3_ = false;  // objectEncoding 3: commands in AMF3 messages

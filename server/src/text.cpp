@@ -39,7 +39,13 @@ std::string size_text(std::uint64_t bytes) {
 std::string endpoint_text(const boost::asio::ip::tcp::endpoint& ep) {
   const auto a = ep.address();
   const auto port = std::to_string(ep.port());
-  return a.is_v6() ? "[" + a.to_string() + "]:" + port : a.to_string() + ":" + port;
+  std::string out;
+  if (a.is_v6()) out += '[';
+  out += a.to_string();
+  if (a.is_v6()) out += ']';
+  out += ':';
+  out += port;
+  return out;
 }
 
 }  // namespace lectern::server
