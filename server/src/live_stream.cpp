@@ -128,7 +128,8 @@ live_item_ptr live_stream::push_media(std::uint64_t session_id, media_message&& 
     std::lock_guard lock(mutex_);
     if (!holds_locked(session_id)) return nullptr;
     last_media_at_ = now;
-    m.timestamp = timestamps_.map(track_of(m), m.timestamp, now);
+    m.timestamp = m.sequence_header ? timestamps_.map_config(track_of(m))
+                                    : timestamps_.map(track_of(m), m.timestamp, now);
     m.stream_id = k_common_play_stream_id;
     ++stats_.media_messages;
     stats_.media_bytes += m.size();

@@ -5,6 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sstream>
 
 #include "lectern/shared/chunk_writer.hpp"
@@ -30,6 +32,7 @@ constexpr std::size_t k_read_buffer = 64 * 1024;
 constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 constexpr auto k_drain_grace = std::chrono::seconds(2);
+constexpr int k_notsent_lowat = 128 * 1024;
 
 std::chrono::milliseconds since(rtmp_session::clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(rtmp_session::clock::now() - t);
@@ -71,6 +74,13 @@ asio::awaitable<void> rtmp_session::serve() {
   worker_.sessions[id_] = weak_from_this();
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);  // fails only if the peer is gone
+  // Keep the backlog in our queue, where it can be dropped by priority, not in the kernel:
+  // loopback and fast links let the send buffer grow to megabytes (tens of seconds of a
+  // class), which would hide a stuck player from the lag check and add that much delay.
+  // Only unsent bytes are limited; bytes in flight still fill the congestion window.
+  socket_.set_option(
+      asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>(k_notsent_lowat),
+      ignored);
   server_.log.debug("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " connected");
   co_await (reader() || writer() || watchdog());
   finish();
@@ -217,8 +227,11 @@ asio::awaitable<void> rtmp_session::watchdog() {
     auto [ec] = co_await timer.async_wait(k_use);
     if (ec || closing_) co_return;
     const auto now = clock::now();
-    if (!handshake_done_ && now - started_ > o.handshake_timeout) {
-      close("handshake not completed within " + duration_text(o.handshake_timeout));
+    // The handshake timeout covers connect too: a client that opens a socket and never
+    // says who it is holds a connection slot for nothing.
+    if (!connected_ && now - started_ > o.handshake_timeout) {
+      close((handshake_done_ ? "connect not received within " : "handshake not completed within ") +
+            duration_text(o.handshake_timeout));
       co_return;
     }
     if (draining_ && now > drain_deadline_) {

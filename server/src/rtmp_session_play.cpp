@@ -88,7 +88,9 @@ void rtmp_session::send_play_start(net_stream& s, bool reset, std::string_view w
   send_status(s.id, rtmp::k_level_status, rtmp::k_play_start,
               "Started playing " + std::string(what) + " " + s.key + ".");
   send(rtmp::make_sample_access(true, true, s.id));
-  send_data_status(s.id, "onStatus", rtmp::k_data_start, "Data for " + s.key + " starts.");
+  // A status command, not an onStatus data message: ffmpeg turns data messages it does not
+  // know into an extra data stream, which breaks `ffmpeg -i rtmp://... -map 0 -c copy`.
+  send_status(s.id, rtmp::k_level_status, rtmp::k_data_start, "Data for " + s.key + " starts.");
 }
 
 void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& live, bool reset) {

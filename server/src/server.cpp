@@ -182,20 +182,31 @@ int server::run() {
   recording_finalizer::cleanup(m.context.recordings_dir);
 
   auto& main_ctx = m.workers.front()->context;
-  try {
-    const auto& l = m.options.rtmp_listen;
-    tcp::endpoint ep(asio::ip::make_address(l.host), l.port);
+  const auto& l = m.options.rtmp_listen;
+  boost::system::error_code bind_ec;
+  const auto address = asio::ip::make_address(l.host, bind_ec);
+  if (!bind_ec) {
+    const tcp::endpoint ep(address, l.port);
     m.acceptor = std::make_unique<tcp::acceptor>(main_ctx);
-    m.acceptor->open(ep.protocol());
-    m.acceptor->set_option(tcp::acceptor::reuse_address(true));
-    m.acceptor->bind(ep);
-    m.acceptor->listen(asio::socket_base::max_listen_connections);
-  } catch (const std::exception& e) {
-    m.log.error("server", "cannot listen for RTMP on " + m.options.rtmp_listen.to_string() +
-                              ": " + e.what() +
+    // BOOST_ASIO_NO_DEPRECATED: these return void and report through bind_ec.
+    m.acceptor->open(ep.protocol(), bind_ec);
+    if (!bind_ec) m.acceptor->set_option(tcp::acceptor::reuse_address(true), bind_ec);
+    if (!bind_ec) m.acceptor->bind(ep, bind_ec);
+    if (!bind_ec) m.acceptor->listen(asio::socket_base::max_listen_connections, bind_ec);
+  }
+  if (bind_ec) {
+    m.log.error("server", "cannot listen for RTMP on " + l.to_string() + ": " +
+                              bind_ec.message() +
                               "; is another server using the port? Pick one with --rtmp-listen.");
     return 1;
   }
+  // Before the listening line: a script may signal as soon as it reads it.
+  m.signals = std::make_unique<asio::signal_set>(main_ctx, SIGINT, SIGTERM);
+  m.signals->async_wait([&m](const std::error_code& e, int sig) {
+    if (e) return;
+    m.log.info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    m.stop();
+  });
   const auto bound = m.acceptor->local_endpoint();
   // Scripts and tests read this line to learn the port (port 0 picks a free one).
   std::cout << "listening rtmp " << endpoint_text(bound) << std::endl;
@@ -206,12 +217,6 @@ int server::run() {
                                            : "; publishing and playing are refused until rooms "
                                              "exist (use --open for an auth-free relay)"));
 
-  m.signals = std::make_unique<asio::signal_set>(main_ctx, SIGINT, SIGTERM);
-  m.signals->async_wait([&m](const std::error_code& e, int sig) {
-    if (e) return;
-    m.log.info("server", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
-    m.stop();
-  });
   asio::co_spawn(main_ctx, m.accept_loop(), asio::detached);
 
   for (auto& w : m.workers) m.guards.emplace_back(w->context.get_executor());

@@ -40,4 +40,13 @@ std::uint64_t timestamp_mapper::map(track t, std::uint64_t in, clock::time_point
   return out;
 }
 
+std::uint64_t timestamp_mapper::map_config(track t) noexcept {
+  const auto i = static_cast<std::size_t>(t);
+  auto out = newest_;
+  if (has_out_[i]) out = std::max(out, last_out_[i]);
+  has_out_[i] = true;
+  last_out_[i] = out;
+  return out;
+}
+
 }  // namespace lectern::server

@@ -26,6 +26,12 @@ class timestamp_mapper {
   /// Output timestamp for `in` on `t`, received at `now`.
   std::uint64_t map(track t, std::uint64_t in, clock::time_point now) noexcept;
 
+  /// Timestamp for a decoder configuration (sequence header) on `t`. Encoders stamp these
+  /// 0 whatever their media clock says (ffmpeg with -output_ts_offset, OBS after a
+  /// reconnect), so they neither start the timeline nor count as a jump: they go out at
+  /// the stream's current position.
+  std::uint64_t map_config(track t) noexcept;
+
   /// The next publisher starts its own timeline: its first timestamp continues this one
   /// after the wall time that passed (capped at k_max_gap).
   void rebase() noexcept { rebase_ = true; }

@@ -75,5 +75,19 @@ TEST(TimestampMapper, AGenuineGapOfWallTimeIsKept) {
   EXPECT_EQ(m.discontinuities(), 0u);
 }
 
+TEST(TimestampMapper, SequenceHeadersStampedZeroDoNotMoveTheTimeline) {
+  // ffmpeg -output_ts_offset 16770 sends its headers at 0 and its frames from 16,770,000 ms:
+  // the players must still see the publisher's own timeline (and so cross 0xFFFFFF ms).
+  timestamp_mapper m;
+  const auto now = clock::time_point{} + 1h;
+  EXPECT_EQ(m.map_config(track::video), 0u);
+  EXPECT_EQ(m.map_config(track::audio), 0u);
+  EXPECT_EQ(m.map(track::video, 16'770'000, now), 16'770'000u);
+  EXPECT_EQ(m.map(track::audio, 16'770'010, now), 16'770'010u);
+  EXPECT_EQ(m.discontinuities(), 0u);
+  // A header mid-stream goes out at the current position, never back in time.
+  EXPECT_EQ(m.map_config(track::video), 16'770'010u);
+}
+
 }  // namespace
 }  // namespace lectern::server
