@@ -1,0 +1,57 @@
+// lectern-bench command line: the options, the RTMP URL they target, and --help.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lectern::bench {
+
+/// Where the load goes: rtmp://HOST[:PORT]/APP/NAME[?query], split the way an RTMP client
+/// uses it (connect to APP with tcUrl, then play or publish NAME with its query string).
+struct target {
+  std::string host;  ///< an IP literal (IPv6 without brackets)
+  std::uint16_t port = 1935;
+  std::string app;     ///< first path segment ("live")
+  std::string stream;  ///< the rest, query string included ("room1?token=abc")
+  std::string tc_url;  ///< rtmp://HOST:PORT/APP, sent in connect
+
+  /// "127.0.0.1:1935" ("[::1]:1935" for IPv6), for messages.
+  std::string endpoint() const;
+};
+
+/// Parses an RTMP URL. Only loopback targets are accepted (127.0.0.0/8, ::1, localhost):
+/// the tool opens thousands of connections and must not be pointed at someone else's host
+/// by a typo. On failure returns nullopt and says why in `error`.
+std::optional<target> parse_url(std::string_view url, std::string& error);
+
+/// Everything the command line sets (see usage()).
+struct options {
+  std::string url;
+  bench::target target;
+  int players = 0;
+  std::string publish_file;  ///< empty: no in-process publisher
+  bool loop = false;
+  double duration_s = 10;
+  double ramp_per_s = 200;  ///< players started per second
+  std::uint32_t buffer_ms = 1000;
+  std::string json_file;  ///< empty: JSON on stdout
+  int threads = 1;
+  std::uint64_t timestamp_offset_ms = 0;
+  std::optional<std::uint32_t> stall_reader_ms;
+  bool audio_only = false;
+  bool quiet = false;
+  std::uint32_t stall_threshold_ms = 500;
+};
+
+enum class parse_outcome { run, help, error };
+
+/// Parses argv into `out`; on error `error` holds a one-line message.
+parse_outcome parse_options(int argc, char** argv, options& out, std::string& error);
+
+/// The --help text.
+void print_usage(std::FILE* to);
+
+}  // namespace lectern::bench
