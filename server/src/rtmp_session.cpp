@@ -26,7 +26,10 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t k_read_buffer = 64 * 1024;
+// Players send little (acks, a few commands): they keep a small read buffer. A publisher's
+// fills up and grows it, up to the large size, for fewer reads per second.
+constexpr std::size_t k_read_buffer_small = 4 * 1024;
+constexpr std::size_t k_read_buffer_large = 64 * 1024;
 // One gathered write: large enough to fill a socket buffer, small enough that a new
 // keyframe is not stuck behind seconds of older data.
 constexpr std::size_t k_max_write_batch = 256 * 1024;
@@ -46,7 +49,7 @@ rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w
       worker_(w),
       id_(server.next_session_id++),
       started_(clock::now()),
-      handshake_(shared::handshake::server_options{}),
+      handshake_(std::make_unique<shared::handshake::server>(shared::handshake::server_options{})),
       reader_(shared::rtmp::chunk_limits{
           .max_message_size = server.options.max_message_size,
           .max_chunk_streams = 64,
@@ -60,7 +63,7 @@ rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? std::string("?") : endpoint_text(ep);
-  in_.resize(k_read_buffer);
+  in_.resize(k_read_buffer_small);
   ++server_.connections;
 }
 
@@ -74,6 +77,7 @@ asio::awaitable<void> rtmp_session::serve() {
   worker_.sessions[id_] = weak_from_this();
   boost::system::error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);  // fails only if the peer is gone
+  socket_.non_blocking(true, ignored);               // flush() writes without blocking
   // Keep the backlog in our queue, where it can be dropped by priority, not in the kernel:
   // loopback and fast links let the send buffer grow to megabytes (tens of seconds of a
   // class), which would hide a stuck player from the lag check and add that much delay.
@@ -82,7 +86,7 @@ asio::awaitable<void> rtmp_session::serve() {
       asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>(k_notsent_lowat),
       ignored);
   server_.log.debug("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " connected");
-  co_await (reader() || writer() || watchdog());
+  co_await (reader() || watchdog());
   finish();
   worker_.sessions.erase(id_);
 }
@@ -92,10 +96,10 @@ void rtmp_session::close(std::string reason) {
   closing_ = true;
   if (close_reason_.empty()) close_reason_ = std::move(reason);
   boost::system::error_code ignored;
-  // Closing the socket ends reader() and writer(); the || in run() cancels the rest.
+  // Closing the socket ends reader() and any write in flight; the || in run() cancels the
+  // watchdog.
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  writer_waiting_ = false;
   wake_.cancel();
 }
 
@@ -115,6 +119,9 @@ asio::awaitable<void> rtmp_session::reader() {
       close("protocol error: unparsable data");
       co_return;
     }
+    if (in_used_ == 0 && last_read_filled_ && in_.size() < k_read_buffer_large) {
+      in_.resize(in_.size() * 2);
+    }
     auto [ec, n] = co_await socket_.async_read_some(
         asio::buffer(in_.data() + in_used_, in_.size() - in_used_), k_use);
     if (ec) {
@@ -124,6 +131,7 @@ asio::awaitable<void> rtmp_session::reader() {
       }
       co_return;
     }
+    last_read_filled_ = n == in_.size() - in_used_;
     in_used_ += n;
     bytes_in_ += n;
     last_received_ = clock::now();
@@ -145,13 +153,16 @@ bool rtmp_session::consume(std::error_code& ec) {
     std::size_t n = 0;
     if (!handshake_done_) {
       shared::bytes out;
-      n = handshake_.put(view, out, ec);
+      n = handshake_->put(view, out, ec);
       if (ec) return false;
       if (!out.empty()) {
         queue_.push_control(std::make_shared<const shared::bytes>(std::move(out)), clock::now());
         wake_writer();
       }
-      if (handshake_.done()) handshake_done_ = true;
+      if (handshake_->done()) {
+        handshake_done_ = true;
+        handshake_.reset();  // 3 KiB per connection that is never needed again
+      }
     } else {
       n = reader_.put(view, ec);
       if (ec) return false;
@@ -172,50 +183,80 @@ bool rtmp_session::consume(std::error_code& ec) {
   return true;
 }
 
+// Sending. Whatever is queued while the current handler runs (a publisher's whole read, a
+// run of posted live items) goes out in one gathered write once it returns: batching
+// without a timer. The write is tried at once without blocking; only what the socket does
+// not take waits in an async_write. This is nginx's shape (send now, wait for writable
+// only on EAGAIN) and costs one writev per player per batch instead of a timer, a
+// coroutine resumption and an async operation per message.
 void rtmp_session::wake_writer() {
-  // Only a waiting writer needs waking (a cancel per message per player adds up); one that
-  // is writing looks at the queue again when its write completes.
-  if (writer_waiting_) {
-    writer_waiting_ = false;
-    wake_.cancel();
+  if (flush_scheduled_ || writing_ || closing_) return;
+  flush_scheduled_ = true;
+  if (server_.options.low_latency || draining_) {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  } else {
+    // Throughput mode: give the publisher a few ms to add more to this write.
+    wake_.expires_after(std::chrono::milliseconds(20));
+    wake_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+      self->flush();
+    });
   }
 }
 
-asio::awaitable<void> rtmp_session::writer() {
-  std::vector<asio::const_buffer> buffers;
-  for (;;) {
-    if (closing_) co_return;
+void rtmp_session::flush() {
+  flush_scheduled_ = false;
+  while (!writing_ && !closing_) {
     if (queue_.empty()) {
-      if (draining_) {
-        close(close_reason_);
-        co_return;
-      }
-      wake_.expires_at(clock::time_point::max());
-      writer_waiting_ = true;
-      co_await wake_.async_wait(k_use);  // wake_writer() cancels it: there is something to send
-      writer_waiting_ = false;
-      continue;
-    }
-    if (!server_.options.low_latency && queue_.bytes() < 16 * 1024 && !draining_) {
-      // Throughput mode: give the publisher a few ms to add more to this write.
-      wake_.expires_after(std::chrono::milliseconds(20));
-      co_await wake_.async_wait(k_use);
+      if (draining_) close(close_reason_);
+      return;
     }
     batch_.clear();
     queue_.take(batch_, k_max_write_batch);
-    batch_queued_at_ = batch_.empty() ? clock::now() : batch_.front().queued_at;
-    buffers.clear();
-    for (const auto& e : batch_) buffers.emplace_back(e.wire->data(), e.wire->size());
-    writing_ = true;
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, k_use);
-    writing_ = false;
-    batch_.clear();  // releases our references to shared payloads at once
+    batch_queued_at_ = batch_.front().queued_at;
+    buffers_.clear();
+    std::size_t total = 0;
+    for (const auto& e : batch_) {
+      buffers_.emplace_back(e.wire->data(), e.wire->size());
+      total += e.wire->size();
+    }
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec.clear();
+      n = 0;
+    }
     if (ec) {
-      if (!closing_) close("write failed: " + ec.message());
-      co_return;
+      close("write failed: " + ec.message());
+      return;
     }
     bytes_out_ += n;
-    last_written_ = clock::now();
+    if (n > 0) last_written_ = clock::now();
+    if (n == total) {
+      batch_.clear();  // releases our references to shared payloads at once
+      continue;
+    }
+    // The socket is full: the rest goes when it drains. Meanwhile the queue keeps
+    // bounding (and dropping) what arrives.
+    std::size_t skip = n;
+    std::size_t first = 0;
+    while (skip >= buffers_[first].size()) skip -= buffers_[first++].size();
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+    buffers_.front() += skip;
+    writing_ = true;
+    asio::async_write(socket_, buffers_,
+                      [self = shared_from_this()](const boost::system::error_code& e,
+                                                  std::size_t written) {
+                        self->writing_ = false;
+                        self->batch_.clear();
+                        if (e) {
+                          if (!self->closing_) self->close("write failed: " + e.message());
+                          return;
+                        }
+                        self->bytes_out_ += written;
+                        self->last_written_ = clock::now();
+                        self->flush();
+                      });
+    return;
   }
 }
 

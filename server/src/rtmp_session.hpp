@@ -26,9 +26,9 @@ class flv_recorder;
 class vod_source;
 
 /// One RTMP connection: handshake, chunk stream, commands, and the streams it publishes
-/// or plays. Three coroutines on the connection's worker thread: reader() parses what
-/// arrives and acts on it, writer() sends what is queued in gathered writes, and
-/// watchdog() enforces the timeouts and the lag bound. Everything runs on one thread, so
+/// or plays. Two coroutines on the connection's worker thread: reader() parses what
+/// arrives and acts on it, watchdog() enforces the timeouts and the lag bound; flush()
+/// sends what is queued in gathered writes. Everything runs on one thread, so
 /// the session needs no locks; live media reaches it through live_stream's groups.
 class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
  public:
@@ -52,7 +52,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
 
   // I/O (rtmp_session.cpp)
   boost::asio::awaitable<void> reader();
-  boost::asio::awaitable<void> writer();
+  void flush();
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
   void wake_writer();
@@ -109,19 +109,21 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   std::string peer_;
   const clock::time_point started_;
 
-  shared::handshake::server handshake_;
+  std::unique_ptr<shared::handshake::server> handshake_;
   bool handshake_done_ = false;
   shared::rtmp::chunk_reader reader_;
   std::vector<std::uint8_t> in_;  // bytes read and not yet consumed
   std::size_t in_used_ = 0;
+  bool last_read_filled_ = false;  // the last read filled the buffer: grow it
 
   outbound_queue queue_;
   std::uint32_t out_chunk_size_ = 128;  // RTMP spec 5.4.1: until our Set Chunk Size
   boost::asio::steady_timer wake_;
   std::vector<outbound_queue::entry> batch_;  // being written
   clock::time_point batch_queued_at_{};
-  bool writing_ = false;
-  bool writer_waiting_ = false;  // writer() sleeps on wake_ until there is something to send
+  std::vector<boost::asio::const_buffer> buffers_;  // of batch_
+  bool writing_ = false;          // an async_write of batch_ is in flight
+  bool flush_scheduled_ = false;  // flush() is posted (or timed, without --low-latency)
 
   bool connected_ = false;
   bool amf3_ = false;  // objectEncoding 3: commands in AMF3 messages
