@@ -213,6 +213,9 @@ class Server:
 # Base test case
 
 
+SANITIZER_RE = re.compile(r"ERROR: (Address|Leak|Thread)Sanitizer|runtime error: ")
+
+
 class IntegrationTest(unittest.TestCase):
     """Gives each test a temp dir and kills every process it started, even on failure."""
 
@@ -236,10 +239,16 @@ class IntegrationTest(unittest.TestCase):
             for s in self.servers:
                 sys.stderr.write(f"\n--- {self.id()}: {s.name} log (last 60 lines):\n"
                                  f"{s.log_tail(60)}\n")
+        # In the ASan build a sanitizer report in the server log fails the test even when
+        # everything the test could see went well.
+        reports = [f"{s.name}: {line}" for s in self.servers for line in s.log().splitlines()
+                   if SANITIZER_RE.search(line)]
         if os.environ.get("LECTERN_KEEP_TMP") or (failed and os.environ.get("LECTERN_KEEP_FAILED")):
             sys.stderr.write(f"kept {self.tmp}\n")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer report in the server log:\n" + "\n".join(reports[:20]))
 
     def _failed(self) -> bool:
         outcome = getattr(self, "_outcome", None)
