@@ -62,12 +62,7 @@ live_stream::publish_result live_stream::publish(publisher_info info, clock::tim
     last_media_at_ = now;
     ++stats_.publishes;
     // A new publisher brings its own codec configuration and its own clock.
-    metadata_.reset();
-    video_header_.reset();
-    audio_header_.reset();
-    gop_.clear();
-    gop_bytes_ = 0;
-    gop_valid_ = false;
+    reset_start_state_locked();
     timestamps_.rebase();
     event = make_item(live_item::kind::publish, media_message{});
     groups = groups_;
@@ -83,16 +78,20 @@ void live_stream::unpublish(std::uint64_t session_id) {
     std::lock_guard lock(mutex_);
     if (!holds_locked(session_id)) return;
     publisher_.reset();
-    metadata_.reset();
-    video_header_.reset();
-    audio_header_.reset();
-    gop_.clear();
-    gop_bytes_ = 0;
-    gop_valid_ = false;
+    reset_start_state_locked();
     event = make_item(live_item::kind::unpublish, media_message{});
     groups = groups_;
   }
   broadcast(event, std::move(groups));
+}
+
+void live_stream::reset_start_state_locked() {
+  metadata_.reset();
+  video_header_.reset();
+  audio_header_.reset();
+  gop_.clear();
+  gop_bytes_ = 0;
+  gop_valid_ = false;
 }
 
 live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {

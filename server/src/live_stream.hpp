@@ -113,6 +113,7 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
 
   live_item_ptr make_item(live_item::kind k, shared::media_message&& m);
   void cache_locked(const live_item_ptr& item);
+  void reset_start_state_locked();  // metadata, headers, GOP: what a joiner is sent first
   void snapshot_locked(std::vector<live_item_ptr>& out) const;
   void broadcast(const live_item_ptr& item, std::vector<std::shared_ptr<group>> groups);
   static void deliver(group& g, const live_item_ptr& item);

@@ -40,8 +40,7 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   const std::string key = app_ + "/" + parsed.name;
   if (!parsed.valid) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
-                "The stream name '" + parsed.name +
-                    "' is not valid: use 1 to 128 letters, digits, '-', '_' or '.'.");
+                invalid_name_text(parsed.name));
     return;
   }
   const auto decision =

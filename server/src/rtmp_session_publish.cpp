@@ -36,8 +36,7 @@ void rtmp_session::on_publish(const rtmp::command& c, std::uint32_t stream_id) {
   const auto parsed = parse_stream_name(p.stream_name);
   if (!parsed.valid) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_publish_bad_name,
-                "The stream name '" + parsed.name +
-                    "' is not valid: use 1 to 128 letters, digits, '-', '_' or '.'.");
+                invalid_name_text(parsed.name));
     return;
   }
   if (s.what != role::idle) {

@@ -25,4 +25,11 @@ stream_name parse_stream_name(std::string_view s) {
   return out;
 }
 
+std::string invalid_name_text(std::string_view name) {
+  std::string text = "The stream name '";
+  text += name;
+  text += "' is not valid: use 1 to 128 letters, digits, '-', '_' or '.'.";
+  return text;
+}
+
 }  // namespace lectern::server

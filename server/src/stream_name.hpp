@@ -18,4 +18,7 @@ struct stream_name {
 };
 stream_name parse_stream_name(std::string_view s);
 
+/// What to tell a client whose stream name is not valid.
+std::string invalid_name_text(std::string_view name);
+
 }  // namespace lectern::server
