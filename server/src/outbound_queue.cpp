@@ -23,11 +23,11 @@ bool outbound_queue::push_media(entry e) {
   if (e.video && e.priority != drop_priority::never) {
     // After a drop (or a player turning video back on) inter frames reference pictures
     // the player never got: skip them until a keyframe starts a new GOP.
-    if (wait_keyframe_ && !e.keyframe) {
+    if (!e.keyframe && waiting_for_keyframe(e.stream_id)) {
       account_drop(e);
       return false;
     }
-    if (e.keyframe) wait_keyframe_ = false;
+    if (e.keyframe) stop_waiting(e.stream_id);
   }
   const auto size = e.wire->size();
   const auto* const pushed = e.wire.get();
@@ -41,9 +41,11 @@ bool outbound_queue::push_media(entry e) {
   drop_if([](const entry& x) { return x.priority == drop_priority::disposable; });
   if (!over_limits()) return true;
   // 2. Inter frames: the rest of each GOP is lost, so video waits for the next keyframe.
-  if (drop_if([](const entry& x) { return x.priority == drop_priority::inter; }) > 0) {
-    wait_keyframe_ = true;
-  }
+  drop_if([this](const entry& x) {
+    if (x.priority != drop_priority::inter) return false;
+    if (x.video) wait_for_keyframe(x.stream_id);
+    return true;
+  });
   // 3. Keyframes and audio, oldest first: this player's link cannot carry even those.
   while (over_limits()) drop_oldest_media();
   // Did the message we were asked to queue survive?
@@ -66,6 +68,18 @@ void outbound_queue::take(std::vector<entry>& out, std::size_t max_bytes) {
 outbound_queue::clock::time_point outbound_queue::oldest_queued_at(
     clock::time_point now) const noexcept {
   return entries_.empty() ? now : entries_.front().queued_at;
+}
+
+bool outbound_queue::waiting_for_keyframe(std::uint32_t stream_id) const noexcept {
+  return std::find(waiting_.begin(), waiting_.end(), stream_id) != waiting_.end();
+}
+
+void outbound_queue::wait_for_keyframe(std::uint32_t stream_id) {
+  if (!waiting_for_keyframe(stream_id)) waiting_.push_back(stream_id);
+}
+
+void outbound_queue::stop_waiting(std::uint32_t stream_id) noexcept {
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), stream_id), waiting_.end());
 }
 
 void outbound_queue::clear() noexcept {
@@ -127,7 +141,7 @@ void outbound_queue::drop_oldest_media() {
     paced_bytes_ = 0;
     return;
   }
-  if (it->video) wait_keyframe_ = true;
+  if (it->video) wait_for_keyframe(it->stream_id);
   ++counters_.dropped_keyframes_or_audio;
   account_drop(*it);
   const auto size = it->wire->size();

@@ -34,6 +34,9 @@ class outbound_queue {
     shared::drop_priority priority = shared::drop_priority::never;
     bool video = false;
     bool keyframe = false;
+    /// The connection's message stream it belongs to: a player of the teacher's camera and
+    /// screen on one connection waits for each one's keyframe separately.
+    std::uint32_t stream_id = 0;
     /// Sent in one burst when a player joins (GOP cache): not counted against the bounds,
     /// which are for what piles up while playing.
     bool burst = false;
@@ -66,8 +69,8 @@ class outbound_queue {
   /// When the oldest message still waiting was queued (now() if none).
   clock::time_point oldest_queued_at(clock::time_point now) const noexcept;
   /// Video is skipped until the next keyframe (after drops or a gap).
-  bool waiting_for_keyframe() const noexcept { return wait_keyframe_; }
-  void wait_for_keyframe() noexcept { wait_keyframe_ = true; }
+  bool waiting_for_keyframe(std::uint32_t stream_id = 0) const noexcept;
+  void wait_for_keyframe(std::uint32_t stream_id = 0);
   /// Drops everything (a player that is being disconnected).
   void clear() noexcept;
   const counters& stats() const noexcept { return counters_; }
@@ -89,7 +92,8 @@ class outbound_queue {
   std::deque<entry> entries_;
   std::size_t bytes_ = 0;        // all entries
   std::size_t paced_bytes_ = 0;  // entries that count against the bounds (not burst)
-  bool wait_keyframe_ = false;
+  void stop_waiting(std::uint32_t stream_id) noexcept;
+  std::vector<std::uint32_t> waiting_;  // streams whose video waits for a keyframe (few)
   counters counters_;
 };
 

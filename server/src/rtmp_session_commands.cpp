@@ -208,7 +208,7 @@ void rtmp_session::on_receive(const rtmp::command& c, std::uint32_t stream_id, b
   if (s == nullptr || rtmp::parse_receive(c, r)) return;
   if (video) {
     // Video back on: inter frames before the next keyframe could not be decoded.
-    if (r.enabled && !s->receive_video) queue_.wait_for_keyframe();
+    if (r.enabled && !s->receive_video) queue_.wait_for_keyframe(s->id);
     s->receive_video = r.enabled;
   } else {
     s->receive_audio = r.enabled;

@@ -113,7 +113,7 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
   const bool has_keyframe = std::any_of(items.begin(), items.end(), [](const live_item_ptr& i) {
     return i->media.is_video() && i->media.keyframe && !i->media.sequence_header;
   });
-  if (!has_keyframe) queue_.wait_for_keyframe();
+  if (!has_keyframe) queue_.wait_for_keyframe(s.id);
   const auto now = clock::now();
   for (const auto& item : items) {
     const auto& m = item->media;
@@ -124,6 +124,7 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
     e.priority = m.is_audio() || m.is_video() ? m.priority() : shared::drop_priority::never;
     e.video = m.is_video();
     e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
+    e.stream_id = s.id;
     e.burst = burst;
     e.queued_at = now;
     if (queue_.push_media(std::move(e))) ++media_out_;
@@ -157,7 +158,7 @@ void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
       send(rtmp::make_user_control(rtmp::stream_begin{s->id}));
       send_status(s->id, rtmp::k_level_status, rtmp::k_play_publish_notify,
                   s->key + " is now published.");
-      queue_.wait_for_keyframe();
+      queue_.wait_for_keyframe(s->id);
       return;
     case live_item::kind::unpublish:
       send_status(s->id, rtmp::k_level_status, rtmp::k_play_unpublish_notify,
@@ -181,6 +182,7 @@ void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
   e.priority = m.priority();
   e.video = m.is_video();
   e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
+  e.stream_id = s->id;
   e.queued_at = clock::now();
   if (queue_.push_media(std::move(e))) ++media_out_;
   wake_writer();

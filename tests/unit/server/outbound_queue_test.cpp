@@ -139,5 +139,23 @@ TEST(OutboundQueue, AJoinBurstDoesNotCountAgainstTheBounds) {
   EXPECT_EQ(q.stats().dropped_messages, 0u);
 }
 
+TEST(OutboundQueue, EachStreamOfAConnectionWaitsForItsOwnKeyframe) {
+  // A student plays the teacher's camera (stream 1) and screen (stream 2) on one connection.
+  outbound_queue q({.max_bytes = 1u << 30, .max_media_span = 10s});
+  q.wait_for_keyframe(1);
+  q.wait_for_keyframe(2);
+  auto camera_key = video(0, true);
+  camera_key.stream_id = 1;
+  EXPECT_TRUE(q.push_media(std::move(camera_key)));
+  EXPECT_FALSE(q.waiting_for_keyframe(1));
+  EXPECT_TRUE(q.waiting_for_keyframe(2));  // the camera's keyframe does not help the screen
+  auto screen_inter = video(40, false);
+  screen_inter.stream_id = 2;
+  EXPECT_FALSE(q.push_media(std::move(screen_inter)));
+  auto camera_inter = video(40, false);
+  camera_inter.stream_id = 1;
+  EXPECT_TRUE(q.push_media(std::move(camera_inter)));
+}
+
 }  // namespace
 }  // namespace lectern::server
