@@ -39,6 +39,9 @@ class live_subscriber {
  public:
   virtual ~live_subscriber() = default;
   virtual void on_live(const live_item_ptr& item) = 0;
+  /// Items were skipped before the next on_live() because this player's worker thread
+  /// fell too far behind the publisher: video must wait for a keyframe.
+  virtual void on_gap() = 0;
 };
 
 }  // namespace lectern::server

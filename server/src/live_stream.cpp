@@ -239,7 +239,7 @@ live_stream::join live_stream::subscribe(asio::io_context& ctx, live_subscriber*
     auto it = std::find_if(groups_.begin(), groups_.end(),
                            [&](const auto& x) { return x->context == &ctx; });
     if (it == groups_.end()) {
-      g = std::make_shared<group>(group{&ctx, {}});
+      g = std::make_shared<group>(&ctx);
       groups_.push_back(g);
     } else {
       g = *it;
@@ -282,12 +282,27 @@ std::vector<live_item_ptr> live_stream::start_items() {
 }
 
 void live_stream::broadcast(const live_item_ptr& item, std::vector<std::shared_ptr<group>> groups) {
+  const std::size_t size = item->wire ? item->wire->size() : 0;
+  const bool droppable = (item->what == live_item::kind::media &&
+                          item->media.priority() != shared::drop_priority::never) ||
+                         item->what == live_item::kind::data;
   for (auto& g : groups) {
     if (g->context->get_executor().running_in_this_thread()) {
       deliver(*g, item);
-    } else {
-      asio::post(*g->context, [g, item] { deliver(*g, item); });
+      continue;
     }
+    if (droppable && g->backlog.load(std::memory_order_relaxed) > k_max_group_backlog) {
+      g->gap.store(true, std::memory_order_relaxed);
+      continue;
+    }
+    g->backlog.fetch_add(size, std::memory_order_relaxed);
+    asio::post(*g->context, [g, item, size] {
+      g->backlog.fetch_sub(size, std::memory_order_relaxed);
+      if (g->gap.exchange(false, std::memory_order_relaxed)) {
+        for (std::size_t i = 0; i < g->members.size(); ++i) g->members[i].subscriber->on_gap();
+      }
+      deliver(*g, item);
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -98,6 +99,9 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   std::vector<live_item_ptr> start_items();
 
   bool idle();  ///< no publisher and no players: the registry may drop it
+
+  /// Bytes one worker thread may have posted to it and not yet delivered.
+  static constexpr std::size_t k_max_group_backlog = 32u << 20;
   live_stream_stats stats();
   std::optional<publisher_info> publisher();
 
@@ -107,8 +111,14 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
     std::uint64_t start_seq;  // items up to this one came with the join snapshot
   };
   struct group {
+    explicit group(boost::asio::io_context* c) : context(c) {}
     boost::asio::io_context* context;
     std::vector<member> members;  // touched only on `context`'s thread
+    // Bytes handed to `context` and not yet delivered: a worker thread that falls behind
+    // the publisher (too much work for one core) gets droppable items skipped instead of
+    // an unbounded backlog of posted handlers.
+    std::atomic<std::size_t> backlog{0};
+    std::atomic<bool> gap{false};
   };
 
   live_item_ptr make_item(live_item::kind k, shared::media_message&& m);

@@ -14,6 +14,7 @@ void outbound_queue::push_control(shared::shared_bytes wire, clock::time_point n
   e.wire = std::move(wire);
   e.priority = drop_priority::never;
   bytes_ += e.wire->size();
+  control_bytes_ += e.wire->size();
   entries_.push_back(std::move(e));
   counters_.max_bytes_seen = std::max<std::uint64_t>(counters_.max_bytes_seen, bytes_);
 }
@@ -32,6 +33,7 @@ bool outbound_queue::push_media(entry e) {
   const auto size = e.wire->size();
   const auto* const pushed = e.wire.get();
   bytes_ += size;
+  if (e.priority == drop_priority::never) control_bytes_ += size;
   if (counts_against_bounds(e)) paced_bytes_ += size;
   entries_.push_back(std::move(e));
   counters_.max_bytes_seen = std::max<std::uint64_t>(counters_.max_bytes_seen, bytes_);
@@ -60,6 +62,7 @@ void outbound_queue::take(std::vector<entry>& out, std::size_t max_bytes) {
     taken += size;
     bytes_ -= size;
     if (counts_against_bounds(e)) paced_bytes_ -= size;
+    if (e.priority == drop_priority::never) control_bytes_ -= size;
     out.push_back(std::move(e));
     entries_.pop_front();
   }
@@ -86,6 +89,14 @@ void outbound_queue::clear() noexcept {
   entries_.clear();
   bytes_ = 0;
   paced_bytes_ = 0;
+  control_bytes_ = 0;
+}
+
+void outbound_queue::drop_stream(std::uint32_t stream_id) {
+  // Only media and data carry a stream id here; the stream's statuses stay.
+  drop_if([stream_id](const entry& x) {
+    return x.stream_id == stream_id && x.priority != drop_priority::never;
+  });
 }
 
 bool outbound_queue::over_limits() const noexcept {

@@ -73,6 +73,12 @@ class outbound_queue {
   void wait_for_keyframe(std::uint32_t stream_id = 0);
   /// Drops everything (a player that is being disconnected).
   void clear() noexcept;
+  /// Drops the media and data queued for one message stream (a seek, a play that restarts
+  /// the stream), so that a stream never has two start bursts queued.
+  void drop_stream(std::uint32_t stream_id);
+  /// Bytes of messages that are never dropped (replies, status, headers): a client that
+  /// sends commands and never reads their replies is bounded by this, not by the media bounds.
+  std::size_t control_bytes() const noexcept { return control_bytes_; }
   const counters& stats() const noexcept { return counters_; }
   const limits& bounds() const noexcept { return limits_; }
 
@@ -92,6 +98,7 @@ class outbound_queue {
   std::deque<entry> entries_;
   std::size_t bytes_ = 0;        // all entries
   std::size_t paced_bytes_ = 0;  // entries that count against the bounds (not burst)
+  std::size_t control_bytes_ = 0;  // entries with drop_priority::never
   void stop_waiting(std::uint32_t stream_id) noexcept;
   std::vector<std::uint32_t> waiting_;  // streams whose video waits for a keyframe (few)
   counters counters_;

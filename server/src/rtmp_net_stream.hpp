@@ -15,6 +15,7 @@ namespace lectern::server {
 struct rtmp_session::live_player final : live_subscriber {
   live_player(rtmp_session& s, std::uint32_t id) : session(s), stream_id(id) {}
   void on_live(const live_item_ptr& item) override { session.on_live(stream_id, item); }
+  void on_gap() override { session.queue_.wait_for_keyframe(stream_id); }
   rtmp_session& session;
   std::uint32_t stream_id;
 };

@@ -36,6 +36,10 @@ constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 constexpr auto k_drain_grace = std::chrono::seconds(2);
 constexpr int k_notsent_lowat = 128 * 1024;
+// Replies and statuses a client has not read, beyond what a recording being played may
+// have queued (the VOD pump stops at 1 MiB, plus one message). Real clients read them at
+// once; one that sends commands and never reads would otherwise grow this without bound.
+constexpr std::size_t k_control_slack = 2u << 20;
 
 std::chrono::milliseconds since(rtmp_session::clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(rtmp_session::clock::now() - t);
@@ -67,7 +71,14 @@ rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w
   ++server_.connections;
 }
 
-rtmp_session::~rtmp_session() { --server_.connections; }
+rtmp_session::~rtmp_session() {
+  // finish() runs when serve() ends; if an exception skipped it, no live stream may keep a
+  // pointer to this session's players and no publication or recording may stay open.
+  if (!streams_.empty()) {
+    for (auto& [id, s] : streams_) stop_stream(*s, false);
+  }
+  --server_.connections;
+}
 
 asio::awaitable<void> rtmp_session::run(std::shared_ptr<rtmp_session> self) {
   co_await self->serve();
@@ -290,10 +301,14 @@ asio::awaitable<void> rtmp_session::watchdog() {
       close("nothing received for " + duration_text(o.idle_timeout));
       co_return;
     }
-    if (!playing || draining_) continue;
     // Lag: how long the oldest unsent message has waited, counting the write in flight.
     const auto oldest = writing_ ? batch_queued_at_ : queue_.oldest_queued_at(now);
     const bool stuck = now - oldest > o.max_lag;
+    if (stuck && !playing) {
+      close("nothing could be sent for " + duration_text(since(oldest)));
+      co_return;
+    }
+    if (!playing || draining_) continue;
     // Or the link cannot carry even audio and keyframes, for max_lag on end.
     const auto severe = queue_.stats().dropped_keyframes_or_audio;
     if (severe != severe_drops_seen_) {
@@ -339,6 +354,11 @@ void rtmp_session::send(const rtmp::message& m) {
     return;
   }
   queue_.push_control(std::move(wire), clock::now());
+  const std::size_t cap = k_control_slack + server_.options.max_message_size;
+  if (queue_.control_bytes() > cap) {
+    close("protocol error: more than " + size_text(cap) + " of replies not read by the client");
+    return;
+  }
   wake_writer();
 }
 

@@ -83,7 +83,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   void reply_result(double transaction_id);
   void reply_error(double transaction_id, std::string_view code, std::string_view description);
   net_stream* stream(std::uint32_t id);
-  net_stream& stream_or_create(std::uint32_t id);
+  net_stream* stream_or_create(std::uint32_t id);  // null (and closing) past the limit
   void stop_stream(net_stream& s, bool tell_client);
 
   // Publishing (rtmp_session_publish.cpp)
@@ -130,6 +130,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   std::string app_;
   std::string connect_query_;
   std::uint32_t next_stream_id_ = 1;
+  std::uint64_t vod_generations_ = 0;  // session-wide, so a new stream never reuses one
   std::map<std::uint32_t, std::unique_ptr<net_stream>> streams_;
 
   clock::time_point last_received_;

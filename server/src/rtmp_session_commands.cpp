@@ -186,13 +186,20 @@ rtmp_session::net_stream* rtmp_session::stream(std::uint32_t id) {
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
-rtmp_session::net_stream& rtmp_session::stream_or_create(std::uint32_t id) {
+rtmp_session::net_stream* rtmp_session::stream_or_create(std::uint32_t id) {
   // Some clients publish or play on a stream id they never created (or on 0); accept it
-  // rather than fail a class over a missing createStream.
+  // rather than fail a class over a missing createStream, within the same limit.
+  auto it = streams_.find(id);
+  if (it != streams_.end()) return it->second.get();
+  if (streams_.size() >= k_max_streams) {
+    close("protocol error: more than " + std::to_string(k_max_streams) +
+          " streams on one connection");
+    return nullptr;
+  }
   auto& s = streams_[id];
-  if (!s) s = std::make_unique<net_stream>(id);
+  s = std::make_unique<net_stream>(id);
   if (id >= next_stream_id_) next_stream_id_ = id + 1;
-  return *s;
+  return s.get();
 }
 
 void rtmp_session::on_delete_stream(std::uint32_t stream_id) {

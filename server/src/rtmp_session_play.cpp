@@ -34,7 +34,9 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
     close("protocol error: malformed play: " + ec.message());
     return;
   }
-  auto& s = stream_or_create(stream_id);
+  auto* sp = stream_or_create(stream_id);
+  if (sp == nullptr) return;
+  auto& s = *sp;
   if (s.what != role::idle) stop_stream(s, false);  // play again on the same stream: switch
   const auto parsed = parse_stream_name(p.stream_name);
   const std::string key = app_ + "/" + parsed.name;
@@ -165,10 +167,20 @@ void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
                   s->key + " is no longer published; waiting for it to come back.");
       return;
     case live_item::kind::metadata:
-    case live_item::kind::data:
-      queue_.push_control(wire_for(*s, *item), clock::now());
+    case live_item::kind::data: {
+      // Bounded like media: metadata is kept as long as audio is, other data messages (cue
+      // points, timecodes) go first, so a publisher cannot grow a player's queue with them.
+      outbound_queue::entry e;
+      e.wire = wire_for(*s, *item);
+      e.timestamp = item->media.timestamp;
+      e.priority = item->what == live_item::kind::metadata ? shared::drop_priority::key_or_audio
+                                                           : shared::drop_priority::disposable;
+      e.stream_id = s->id;
+      e.queued_at = clock::now();
+      queue_.push_media(std::move(e));
       wake_writer();
       return;
+    }
     case live_item::kind::media:
       break;
   }
@@ -193,20 +205,22 @@ void rtmp_session::on_pause(const rtmp::command& c, std::uint32_t stream_id) {
   auto* s = stream(stream_id);
   if (s == nullptr || rtmp::parse_pause(c, p)) return;
   if (s->what == role::playing_live) {
+    if (p.pause == s->paused) return;  // nothing changes: no reply, no work
     s->paused = p.pause;
     if (p.pause) {
       send_status(s->id, rtmp::k_level_status, rtmp::k_pause_notify, "Paused " + s->key + ".");
     } else {
-      // Back to the live edge, starting at the current GOP.
+      // Back to the live edge at the next keyframe. (Replaying the GOP cache would send
+      // frames the player already has, with timestamps going backwards.)
       send_status(s->id, rtmp::k_level_status, rtmp::k_unpause_notify, "Unpaused " + s->key + ".");
-      queue_items(*s, s->live->start_items(), true);
+      queue_.wait_for_keyframe(s->id);
     }
     return;
   }
   if (s->what != role::playing_vod) return;
   if (p.pause) {
     s->paused = true;
-    ++s->vod_generation;  // the pump stops; unpause starts a new one at the position
+    s->vod_generation = ++vod_generations_;  // the pump stops; unpause starts a new one
     if (s->vod_timer) s->vod_timer->cancel();
     send_status(s->id, rtmp::k_level_status, rtmp::k_pause_notify, "Paused " + s->key + ".");
   } else if (s->paused) {
@@ -229,9 +243,9 @@ void rtmp_session::on_seek(const rtmp::command& c, std::uint32_t stream_id) {
   const auto target = static_cast<std::uint32_t>(std::max(0.0, k.milliseconds));
   const auto at = s->vod->seek(target);
   s->vod_position_ms = at;
-  ++s->vod_generation;
+  s->vod_generation = ++vod_generations_;
   if (s->vod_timer) s->vod_timer->cancel();
-  queue_.clear();  // what was queued from before the seek is no longer wanted
+  queue_.drop_stream(s->id);  // what was queued from before the seek is no longer wanted
   send_status(s->id, rtmp::k_level_status, rtmp::k_seek_notify,
               "Seeking " + s->key + " to " + std::to_string(at) + " ms.");
   send_status(s->id, rtmp::k_level_status, rtmp::k_play_start,
@@ -266,7 +280,7 @@ bool rtmp_session::play_vod(net_stream& s, const std::string& file, std::uint32_
 }
 
 void rtmp_session::start_vod_pump(net_stream& s) {
-  const auto generation = ++s.vod_generation;
+  const auto generation = s.vod_generation = ++vod_generations_;
   asio::co_spawn(worker_.context, vod_pump(shared_from_this(), s.id, generation), asio::detached);
 }
 

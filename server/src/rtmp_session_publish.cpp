@@ -32,7 +32,9 @@ void rtmp_session::on_publish(const rtmp::command& c, std::uint32_t stream_id) {
     close("protocol error: malformed publish: " + ec.message());
     return;
   }
-  auto& s = stream_or_create(stream_id);
+  auto* sp = stream_or_create(stream_id);
+  if (sp == nullptr) return;
+  auto& s = *sp;
   const auto parsed = parse_stream_name(p.stream_name);
   if (!parsed.valid) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_publish_bad_name,
@@ -150,12 +152,14 @@ void rtmp_session::stop_stream(net_stream& s, bool tell_client) {
     case role::playing_live:
       if (s.live && s.player) s.live->unsubscribe(worker_.context, s.player.get());
       s.player.reset();
+      queue_.drop_stream(s.id);  // a play that follows starts with a fresh burst
       if (tell_client) {
         send_status(s.id, rtmp::k_level_status, rtmp::k_play_stop, "Stopped playing " + s.key + ".");
       }
       break;
     case role::playing_vod:
-      ++s.vod_generation;
+      s.vod_generation = ++vod_generations_;
+      queue_.drop_stream(s.id);
       if (s.vod_timer) s.vod_timer->cancel();
       s.vod.reset();
       break;

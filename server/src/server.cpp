@@ -104,6 +104,12 @@ asio::awaitable<void> server::impl::accept_loop() {
       co_await t.async_wait(k_use);
       continue;
     }
+    if (context.stopping) {
+      // Accepted just before stop(): the shutdown sweep would not see it.
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      co_return;
+    }
     if (context.connections >= options.max_connections) {
       if (refused++ % 100 == 0) {
         log.warn("rtmp", "refusing connections: " + std::to_string(options.max_connections) +

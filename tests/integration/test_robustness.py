@@ -117,6 +117,41 @@ class RobustnessTest(IntegrationTest):
         harness.note(f"closed after {time.monotonic() - start:.2f} s: "
                      f"{server.closed_line(lazy.local_port, 2).split(': ', 1)[-1]}")
 
+    def test_clients_that_abuse_commands_are_closed_and_memory_stays_bounded(self):
+        # Found in review: replies a client never reads, play on thousands of stream ids,
+        # and unpause floods each grew the server without bound.
+        server = self.start_server()
+        baseline = harness.rss_kib(server.pid)
+
+        # 1. createStream over and over (each answered by an _error), never reading.
+        flood = self.rtmp_client(server.port, rcvbuf=4096)
+        flood.handshake()
+        flood.connect("live", server.port)
+        payload = harness.amf0_encode_all("createStream", 7.0, None)
+        header = (bytes([3]) + b"\0\0\0" + len(payload).to_bytes(3, "big") + bytes([20])
+                  + struct.pack("<I", 0))
+        try:
+            for _ in range(200):
+                flood.send_raw((header + payload) * 1000)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.assertIn("replies not read", server.closed_line(flood.local_port, 10))
+
+        # 2. play on more message streams than one connection may have.
+        many = self.rtmp_client(server.port)
+        many.handshake()
+        many.connect("live", server.port)
+        try:
+            for sid in range(1000, 1100):
+                many.play(sid, f"room{sid}")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.assertIn("streams on one connection", server.closed_line(many.local_port, 10))
+
+        growth_mib = (harness.rss_kib(server.pid) - baseline) / 1024
+        self.assertLess(growth_mib, 64, f"server RSS grew {growth_mib:.0f} MiB")
+        server.assert_alive()
+
     def test_max_connections_refuses_only_the_extra_one(self):
         server = self.start_server("--max-connections", "2")
         first = self.rtmp_client(server.port)

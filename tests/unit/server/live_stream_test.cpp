@@ -39,6 +39,8 @@ shared::media_message audio(std::uint64_t ts) {
 struct recorder final : live_subscriber {
   std::vector<live_item_ptr> items;
   void on_live(const live_item_ptr& item) override { items.push_back(item); }
+  void on_gap() override { ++gaps; }
+  int gaps = 0;
 };
 
 publisher_info publisher(std::uint64_t id, std::string principal = {}) {
@@ -201,6 +203,38 @@ TEST(LiveStream, PlayersOnOtherThreadsGetEveryItemOnceAndInOrder) {
       EXPECT_EQ(all.back()->media.timestamp, (k_frames - 1) * 40);
     }
   }
+}
+
+TEST(LiveStream, AWorkerThatFallsBehindSkipsFramesInsteadOfGrowingABacklog) {
+  // The player's worker is busy (its context does not run while the publisher sends):
+  // what is handed to it stays bounded, and when it catches up it is told about the gap.
+  live_stream s("live/a", {});
+  asio::io_context player_ctx;
+  recorder r;
+  s.subscribe(player_ctx, &r);
+  const auto now = clock::now();
+  s.publish(publisher(1), now);
+  player_ctx.poll();  // the publish event
+  r.items.clear();
+  auto big_inter = [](std::uint64_t ts) {
+    auto m = video(ts, false);
+    m.payload = std::make_shared<const shared::bytes>(1u << 20, std::uint8_t{0x27});
+    return m;
+  };
+  constexpr int k_frames = 64;  // 64 MiB offered, twice the 32 MiB bound
+  for (int i = 0; i < k_frames; ++i) s.push_media(1, big_inter(i * 40), now);
+  player_ctx.restart();
+  player_ctx.poll();
+  EXPECT_GT(r.items.size(), 20u);
+  EXPECT_LT(r.items.size(), 40u);
+  // Told once, with the first item it handles after the skip began (possibly one posted
+  // before it): its video then waits for a keyframe.
+  EXPECT_EQ(r.gaps, 1);
+  s.push_media(1, video(k_frames * 40, true), now);
+  player_ctx.restart();
+  player_ctx.poll();
+  EXPECT_EQ(r.gaps, 1);
+  EXPECT_TRUE(r.items.back()->media.keyframe);
 }
 
 }  // namespace

@@ -157,5 +157,23 @@ TEST(OutboundQueue, EachStreamOfAConnectionWaitsForItsOwnKeyframe) {
   EXPECT_TRUE(q.push_media(std::move(camera_inter)));
 }
 
+TEST(OutboundQueue, DropStreamRemovesOneStreamsMediaAndKeepsControl) {
+  outbound_queue q;
+  q.push_control(bytes_of(100), {});
+  auto a = video(0, true);
+  a.stream_id = 1;
+  auto b = video(0, true);
+  b.stream_id = 2;
+  q.push_media(std::move(a));
+  q.push_media(std::move(b));
+  EXPECT_EQ(q.control_bytes(), 100u);
+  q.drop_stream(1);
+  const auto out = drain(q);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].priority, drop_priority::never);
+  EXPECT_EQ(out[1].stream_id, 2u);
+  EXPECT_EQ(q.control_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace lectern::server
