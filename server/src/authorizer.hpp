@@ -42,8 +42,12 @@ class open_authorizer final : public authorizer {
 /// Without --open and without classrooms, nothing may be published or played.
 class closed_authorizer final : public authorizer {
  public:
-  access_decision publish(const access_request&) override { return {false, {}, std::string(k_reason)}; }
-  access_decision play(const access_request&) override { return {false, {}, std::string(k_reason)}; }
+  access_decision publish(const access_request&) override {
+    return {false, {}, std::string(k_reason)};
+  }
+  access_decision play(const access_request&) override {
+    return {false, {}, std::string(k_reason)};
+  }
 
  private:
   static constexpr std::string_view k_reason =

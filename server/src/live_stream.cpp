@@ -106,14 +106,13 @@ live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {
     h.stream_id = k_common_play_stream_id;
     h.timestamp = item->media.timestamp;
     auto wire = std::make_shared<shared::bytes>();
-    wire->reserve(rtmp::chunk_writer::standalone_size(
-        {h.chunk_stream_id, h.type, h.stream_id, h.timestamp,
-         static_cast<std::uint32_t>(item->media.size())},
-        limits_.chunk_size));
+    wire->reserve(
+        rtmp::chunk_writer::standalone_size({h.chunk_stream_id, h.type, h.stream_id, h.timestamp,
+                                             static_cast<std::uint32_t>(item->media.size())},
+                                            limits_.chunk_size));
     // The payload size was checked by the chunk reader (max message size < 16 MiB), so
     // encoding cannot fail; an empty wire would only make players skip the item.
-    (void)rtmp::chunk_writer::write_standalone(h, *item->media.payload, limits_.chunk_size,
-                                               *wire);
+    (void)rtmp::chunk_writer::write_standalone(h, *item->media.payload, limits_.chunk_size, *wire);
     item->wire = std::move(wire);
   }
   return item;

@@ -143,7 +143,7 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   std::deque<live_item_ptr> gop_;
   std::size_t gop_bytes_ = 0;
   std::uint64_t gop_start_ = 0;  // timestamp of the GOP's keyframe
-  bool gop_valid_ = false;  // gop_ starts with a keyframe and is within bounds
+  bool gop_valid_ = false;       // gop_ starts with a keyframe and is within bounds
   std::vector<std::shared_ptr<group>> groups_;
   std::size_t players_ = 0;
   live_stream_stats stats_;

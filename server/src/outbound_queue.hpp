@@ -96,8 +96,8 @@ class outbound_queue {
 
   limits limits_;
   std::deque<entry> entries_;
-  std::size_t bytes_ = 0;        // all entries
-  std::size_t paced_bytes_ = 0;  // entries that count against the bounds (not burst)
+  std::size_t bytes_ = 0;          // all entries
+  std::size_t paced_bytes_ = 0;    // entries that count against the bounds (not burst)
   std::size_t control_bytes_ = 0;  // entries with drop_priority::never
   void stop_waiting(std::uint32_t stream_id) noexcept;
   std::vector<std::uint32_t> waiting_;  // streams whose video waits for a keyframe (few)

@@ -25,8 +25,8 @@ struct rtmp_session::net_stream {
 
   std::uint32_t id;
   role what = role::idle;
-  std::string name;  ///< stream name without query
-  std::string key;   ///< "app/name"
+  std::string name;             ///< stream name without query
+  std::string key;              ///< "app/name"
   std::uint32_t buffer_ms = 0;  ///< client's SetBufferLength
   bool receive_audio = true;
   bool receive_video = true;

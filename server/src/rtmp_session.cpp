@@ -1,12 +1,12 @@
 #include "rtmp_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sstream>
 
 #include "lectern/shared/chunk_writer.hpp"
@@ -208,9 +208,8 @@ void rtmp_session::wake_writer() {
   } else {
     // Throughput mode: give the publisher a few ms to add more to this write.
     wake_.expires_after(std::chrono::milliseconds(20));
-    wake_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
-      self->flush();
-    });
+    wake_.async_wait(
+        [self = shared_from_this()](const boost::system::error_code&) { self->flush(); });
   }
 }
 
@@ -254,19 +253,19 @@ void rtmp_session::flush() {
     buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
     buffers_.front() += skip;
     writing_ = true;
-    asio::async_write(socket_, buffers_,
-                      [self = shared_from_this()](const boost::system::error_code& e,
-                                                  std::size_t written) {
-                        self->writing_ = false;
-                        self->batch_.clear();
-                        if (e) {
-                          if (!self->closing_) self->close("write failed: " + e.message());
-                          return;
-                        }
-                        self->bytes_out_ += written;
-                        self->last_written_ = clock::now();
-                        self->flush();
-                      });
+    asio::async_write(
+        socket_, buffers_,
+        [self = shared_from_this()](const boost::system::error_code& e, std::size_t written) {
+          self->writing_ = false;
+          self->batch_.clear();
+          if (e) {
+            if (!self->closing_) self->close("write failed: " + e.message());
+            return;
+          }
+          self->bytes_out_ += written;
+          self->last_written_ = clock::now();
+          self->flush();
+        });
     return;
   }
 }
@@ -320,16 +319,15 @@ asio::awaitable<void> rtmp_session::watchdog() {
     const bool starving = severe_drops_since_ && now - *severe_drops_since_ > o.max_lag;
     if (stuck || starving) {
       const auto& st = queue_.stats();
-      std::string why = stuck ? "nothing could be sent for " + duration_text(since(oldest))
-                              : "even audio and keyframes were dropped for " +
-                                    duration_text(o.max_lag);
+      std::string why =
+          stuck ? "nothing could be sent for " + duration_text(since(oldest))
+                : "even audio and keyframes were dropped for " + duration_text(o.max_lag);
       queue_.clear();
       for (auto& [id, s] : streams_) {
         if (s->what != role::playing_live && s->what != role::playing_vod) continue;
         send_status(id, shared::rtmp::k_level_warning, shared::rtmp::k_play_insufficient_bw,
                     "Your connection is too slow for this stream (" + why + ", " +
-                        std::to_string(st.dropped_messages) +
-                        " messages dropped); disconnecting.");
+                        std::to_string(st.dropped_messages) + " messages dropped); disconnecting.");
       }
       if (stuck) {
         // The socket accepts nothing: the notice cannot go out either.
@@ -349,8 +347,8 @@ void rtmp_session::send(const rtmp::message& m) {
   // Every message goes out with a full (type-0) header: shared media must, and dropping a
   // message then never breaks the header compression of the ones after it.
   if (auto ec = rtmp::chunk_writer::write_standalone(h, m.payload, out_chunk_size_, *wire)) {
-    server_.log.error("rtmp", "conn " + std::to_string(id_) +
-                                  ": cannot encode a message: " + ec.message());
+    server_.log.error("rtmp",
+                      "conn " + std::to_string(id_) + ": cannot encode a message: " + ec.message());
     return;
   }
   queue_.push_control(std::move(wire), clock::now());
@@ -391,12 +389,11 @@ void rtmp_session::finish() {
 
 std::string rtmp_session::summary() const {
   std::ostringstream s;
-  s << (activity_.empty() ? std::string("no stream") : activity_) << ", "
-    << size_text(bytes_in_) << " in, " << size_text(bytes_out_) << " out";
+  s << (activity_.empty() ? std::string("no stream") : activity_) << ", " << size_text(bytes_in_)
+    << " in, " << size_text(bytes_out_) << " out";
   const auto& st = queue_.stats();
   if (st.dropped_messages > 0) {
-    s << ", " << st.dropped_messages << " messages dropped (" << size_text(st.dropped_bytes)
-      << ")";
+    s << ", " << st.dropped_messages << " messages dropped (" << size_text(st.dropped_bytes) << ")";
   }
   return s.str();
 }

@@ -122,7 +122,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   std::vector<outbound_queue::entry> batch_;  // being written
   clock::time_point batch_queued_at_{};
   std::vector<boost::asio::const_buffer> buffers_;  // of batch_
-  bool writing_ = false;          // an async_write of batch_ is in flight
+  bool writing_ = false;                            // an async_write of batch_ is in flight
   bool flush_scheduled_ = false;  // flush() is posted (or timed, without --low-latency)
 
   bool connected_ = false;

@@ -39,8 +39,8 @@ void rtmp_session::dispatch(rtmp::message&& m) {
       // FMS packs several media messages into one (RTMP spec 7.1.6).
       std::vector<rtmp::message> parts;
       if (auto ec = rtmp::split_aggregate(m, parts)) {
-        server_.log.debug("rtmp", "conn " + std::to_string(id_) +
-                                      ": aggregate message ignored: " + ec.message());
+        server_.log.debug(
+            "rtmp", "conn " + std::to_string(id_) + ": aggregate message ignored: " + ec.message());
         return;
       }
       for (auto& p : parts) dispatch(std::move(p));
@@ -150,10 +150,10 @@ void rtmp_session::on_connect(const rtmp::command& c) {
   std::string app(parts.name);
   while (!app.empty() && app.back() == '/') app.pop_back();
   if (!valid_name_component(app)) {
-    send_command(rtmp::make_connect_rejected(
-                     c.transaction_id, "The application name '" + app +
-                                           "' is not valid: use letters, digits, '-', '_' "
-                                           "and '.', for example rtmp://host/live."),
+    send_command(rtmp::make_connect_rejected(c.transaction_id,
+                                             "The application name '" + app +
+                                                 "' is not valid: use letters, digits, '-', '_' "
+                                                 "and '.', for example rtmp://host/live."),
                  0);
     close_after_flush("connect rejected: bad application name");
     return;
@@ -239,8 +239,8 @@ void rtmp_session::on_data(rtmp::message&& m) {
   if (s == nullptr || s->what != role::publishing || !s->live) return;
   rtmp::data_message d;
   if (auto ec = rtmp::parse_data(m, d)) {
-    server_.log.debug("rtmp", "conn " + std::to_string(id_) +
-                                  ": data message ignored: " + ec.message());
+    server_.log.debug("rtmp",
+                      "conn " + std::to_string(id_) + ": data message ignored: " + ec.message());
     return;
   }
   if (d.handler == rtmp::k_set_data_frame) {
@@ -273,8 +273,8 @@ void rtmp_session::on_media(rtmp::message&& m) {
   shared::media_message mm;
   if (auto ec = shared::media_message::from_message(std::move(m), mm)) {
     // Still forwarded: players may understand what we could not classify.
-    server_.log.debug("rtmp", "conn " + std::to_string(id_) +
-                                  ": unclassified media: " + ec.message());
+    server_.log.debug("rtmp",
+                      "conn " + std::to_string(id_) + ": unclassified media: " + ec.message());
   }
   ++media_in_;
   auto item = s->live->push_media(id_, std::move(mm), clock::now());
@@ -285,8 +285,8 @@ void rtmp_session::on_media(rtmp::message&& m) {
   if (s->recorder) {
     if (auto ec = s->recorder->write(item->media)) {
       server_.log.error("record", "conn " + std::to_string(id_) + ": writing " +
-                                      s->recorder->path().string() + " failed: " +
-                                      ec.message() + "; recording stopped");
+                                      s->recorder->path().string() + " failed: " + ec.message() +
+                                      "; recording stopped");
       stop_recording(*s);
     }
   }

@@ -45,8 +45,8 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
                 invalid_name_text(parsed.name));
     return;
   }
-  const auto decision =
-      server_.auth.play({app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
+  const auto decision = server_.auth.play(
+      {app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
   if (!decision.allowed) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_play_failed,
                 "Playing " + key + " is refused: " + decision.reason);
@@ -337,9 +337,10 @@ asio::awaitable<void> rtmp_session::vod_pump(std::shared_ptr<rtmp_session> self,
     me.send(m);
   }
   me.send(rtmp::make_user_control(rtmp::stream_eof{s->id}));
-  me.send_status(s->id, rtmp::k_level_status, rtmp::k_play_stop, "Finished playing " + s->key + ".");
+  me.send_status(s->id, rtmp::k_level_status, rtmp::k_play_stop,
+                 "Finished playing " + s->key + ".");
   me.send_data_status(s->id, "onPlayStatus", "NetStream.Play.Complete",
-                   "Reached the end of " + s->key + ".");
+                      "Reached the end of " + s->key + ".");
 }
 
 }  // namespace lectern::server

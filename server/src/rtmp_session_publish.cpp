@@ -47,8 +47,8 @@ void rtmp_session::on_publish(const rtmp::command& c, std::uint32_t stream_id) {
     return;
   }
   const std::string key = app_ + "/" + parsed.name;
-  const auto decision =
-      server_.auth.publish({app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
+  const auto decision = server_.auth.publish(
+      {app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
   if (!decision.allowed) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_publish_bad_name,
                 "Publishing " + key + " is refused: " + decision.reason);
@@ -113,15 +113,15 @@ void rtmp_session::start_recording(net_stream& s, rtmp::publish_type type) {
     send_status(s.id, rtmp::k_level_error, "NetStream.Record.NoAccess",
                 "The recording " + file.filename().string() + " cannot be written: " +
                     ec.message() + ". The stream is live but not recorded.");
-    server_.log.error("record", "cannot record " + s.key + " to " + file.string() + ": " +
-                                   ec.message());
+    server_.log.error("record",
+                      "cannot record " + s.key + " to " + file.string() + ": " + ec.message());
     return;
   }
   if (auto md = s.live->stats().metadata) s.recorder->write_metadata(*md);
   send_status(s.id, rtmp::k_level_status, rtmp::k_record_start,
               "Recording " + s.key + " to " + file.filename().string() + ".");
-  server_.log.info("record", "recording " + s.key + " to " + file.string() +
-                                 (append ? " (append)" : ""));
+  server_.log.info("record",
+                   "recording " + s.key + " to " + file.string() + (append ? " (append)" : ""));
 }
 
 void rtmp_session::stop_recording(net_stream& s) {
@@ -134,7 +134,7 @@ void rtmp_session::stop_recording(net_stream& s) {
   // Duration, file size and the keyframe index are written in the background.
   if (auto ec = server_.finalizer.finish(path)) {
     server_.log.error("record", "cannot finish " + path.string() + ": " + ec.message() +
-                                   " (the file is left as recorded and still plays)");
+                                    " (the file is left as recorded and still plays)");
   }
 }
 
@@ -154,7 +154,8 @@ void rtmp_session::stop_stream(net_stream& s, bool tell_client) {
       s.player.reset();
       queue_.drop_stream(s.id);  // a play that follows starts with a fresh burst
       if (tell_client) {
-        send_status(s.id, rtmp::k_level_status, rtmp::k_play_stop, "Stopped playing " + s.key + ".");
+        send_status(s.id, rtmp::k_level_status, rtmp::k_play_stop,
+                    "Stopped playing " + s.key + ".");
       }
       break;
     case role::playing_vod:

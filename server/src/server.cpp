@@ -122,15 +122,16 @@ asio::awaitable<void> server::impl::accept_loop() {
     }
     auto session = std::make_shared<rtmp_session>(std::move(socket), context, w);
     const auto id = session->id();
-    asio::co_spawn(w.context, rtmp_session::run(std::move(session)), [this, id](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        // A bug, not bad input (parsers report errors as values): keep the server up.
-        log.error("rtmp", "conn " + std::to_string(id) + " ended by an exception: " + x.what());
-      }
-    });
+    asio::co_spawn(
+        w.context, rtmp_session::run(std::move(session)), [this, id](std::exception_ptr e) {
+          if (!e) return;
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& x) {
+            // A bug, not bad input (parsers report errors as values): keep the server up.
+            log.error("rtmp", "conn " + std::to_string(id) + " ended by an exception: " + x.what());
+          }
+        });
   }
 }
 
@@ -201,8 +202,7 @@ int server::run() {
     if (!bind_ec) m.acceptor->listen(asio::socket_base::max_listen_connections, bind_ec);
   }
   if (bind_ec) {
-    m.log.error("server", "cannot listen for RTMP on " + l.to_string() + ": " +
-                              bind_ec.message() +
+    m.log.error("server", "cannot listen for RTMP on " + l.to_string() + ": " + bind_ec.message() +
                               "; is another server using the port? Pick one with --rtmp-listen.");
     return 1;
   }

@@ -18,8 +18,9 @@ std::uint64_t timestamp_mapper::map(track t, std::uint64_t in, clock::time_point
     const auto gap = std::clamp<std::int64_t>(elapsed, 1, k_max_gap.count());
     const auto expected = in_signed + offset_;
     const auto newest = static_cast<std::int64_t>(newest_);
-    const bool jumped = expected < newest - k_tolerance.count() ||
-                        expected > newest + std::max<std::int64_t>(elapsed, 0) + k_tolerance.count();
+    const bool jumped =
+        expected < newest - k_tolerance.count() ||
+        expected > newest + std::max<std::int64_t>(elapsed, 0) + k_tolerance.count();
     if (rebase_ || jumped) {
       // Continue after the newest timestamp by the wall time that passed, so that a
       // player's clock and the media clock stay together across the break.

@@ -149,7 +149,9 @@ class RobustnessTest(IntegrationTest):
         self.assertIn("streams on one connection", server.closed_line(many.local_port, 10))
 
         growth_mib = (harness.rss_kib(server.pid) - baseline) / 1024
-        self.assertLess(growth_mib, 64, f"server RSS grew {growth_mib:.0f} MiB")
+        harness.note(f"server RSS grew {growth_mib:.0f} MiB")
+        if not harness.sanitized_server():
+            self.assertLess(growth_mib, 64, f"server RSS grew {growth_mib:.0f} MiB")
         server.assert_alive()
 
     def test_max_connections_refuses_only_the_extra_one(self):

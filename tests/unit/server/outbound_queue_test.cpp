@@ -68,7 +68,7 @@ TEST(OutboundQueue, DropsDisposableFramesFirstAndKeepsDecoding) {
   q.push_media(video(40, false, 1000, true));
   q.push_media(video(80, false, 1000, true));
   q.push_media(video(120, false));
-  q.push_media(video(160, false));  // 5000 bytes: at the bound
+  q.push_media(video(160, false));               // 5000 bytes: at the bound
   EXPECT_TRUE(q.push_media(video(200, false)));  // over: both disposable frames go
   EXPECT_EQ(q.stats().dropped_messages, 2u);
   EXPECT_FALSE(q.waiting_for_keyframe());
