@@ -90,7 +90,7 @@ def sanitized_server() -> bool:
     """True for the ASan build: its allocator keeps freed memory in quarantine and pads
     every block, so RSS bounds meant for the release server do not apply to it."""
     try:
-        return b"AddressSanitizer" in server_binary().read_bytes()
+        return b"__asan_init" in server_binary().read_bytes()
     except OSError:
         return False
 
