@@ -42,7 +42,7 @@ bool live_stream::holds_locked(std::uint64_t session_id) const noexcept {
 }
 
 live_stream::publish_result live_stream::publish(publisher_info info, clock::time_point now) {
-  std::vector<std::shared_ptr<group>> groups;
+  group_list groups;
   live_item_ptr event;
   publish_result result = publish_result::accepted;
   {
@@ -67,12 +67,12 @@ live_stream::publish_result live_stream::publish(publisher_info info, clock::tim
     event = make_item(live_item::kind::publish, media_message{});
     groups = groups_;
   }
-  broadcast(event, std::move(groups));
+  broadcast(event, *groups);
   return result;
 }
 
 void live_stream::unpublish(std::uint64_t session_id) {
-  std::vector<std::shared_ptr<group>> groups;
+  group_list groups;
   live_item_ptr event;
   {
     std::lock_guard lock(mutex_);
@@ -82,7 +82,7 @@ void live_stream::unpublish(std::uint64_t session_id) {
     event = make_item(live_item::kind::unpublish, media_message{});
     groups = groups_;
   }
-  broadcast(event, std::move(groups));
+  broadcast(event, *groups);
 }
 
 void live_stream::reset_start_state_locked() {
@@ -120,7 +120,7 @@ live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {
 
 live_item_ptr live_stream::push_media(std::uint64_t session_id, media_message&& m,
                                       clock::time_point now) {
-  std::vector<std::shared_ptr<group>> groups;
+  group_list groups;
   live_item_ptr item;
   {
     std::lock_guard lock(mutex_);
@@ -135,7 +135,7 @@ live_item_ptr live_stream::push_media(std::uint64_t session_id, media_message&& 
     cache_locked(item);
     groups = groups_;
   }
-  broadcast(item, std::move(groups));
+  broadcast(item, *groups);
   return item;
 }
 
@@ -175,7 +175,7 @@ void live_stream::cache_locked(const live_item_ptr& item) {
 
 live_item_ptr live_stream::push_metadata(std::uint64_t session_id,
                                          const shared::amf::value& metadata) {
-  std::vector<std::shared_ptr<group>> groups;
+  group_list groups;
   live_item_ptr item;
   {
     std::lock_guard lock(mutex_);
@@ -190,7 +190,7 @@ live_item_ptr live_stream::push_metadata(std::uint64_t session_id,
     stats_.metadata = metadata;
     groups = groups_;
   }
-  broadcast(item, std::move(groups));
+  broadcast(item, *groups);
   return item;
 }
 
@@ -203,7 +203,7 @@ void live_stream::clear_metadata(std::uint64_t session_id) {
 
 live_item_ptr live_stream::push_data(std::uint64_t session_id, rtmp::message&& msg,
                                      clock::time_point now) {
-  std::vector<std::shared_ptr<group>> groups;
+  group_list groups;
   live_item_ptr item;
   {
     std::lock_guard lock(mutex_);
@@ -215,7 +215,7 @@ live_item_ptr live_stream::push_data(std::uint64_t session_id, rtmp::message&& m
     item = make_item(live_item::kind::data, std::move(m));
     groups = groups_;
   }
-  broadcast(item, std::move(groups));
+  broadcast(item, *groups);
   return item;
 }
 
@@ -235,11 +235,15 @@ live_stream::join live_stream::subscribe(asio::io_context& ctx, live_subscriber*
   std::uint64_t start_seq = 0;
   {
     std::lock_guard lock(mutex_);
-    auto it = std::find_if(groups_.begin(), groups_.end(),
+    auto it = std::find_if(groups_->begin(), groups_->end(),
                            [&](const auto& x) { return x->context == &ctx; });
-    if (it == groups_.end()) {
+    if (it == groups_->end()) {
+      // Copy on write: the publisher hands each item to a snapshot of the list, taken by
+      // copying one pointer, without copying the list per message.
       g = std::make_shared<group>(&ctx);
-      groups_.push_back(g);
+      auto more = std::make_shared<std::vector<std::shared_ptr<group>>>(*groups_);
+      more->push_back(g);
+      groups_ = std::move(more);
     } else {
       g = *it;
     }
@@ -258,9 +262,9 @@ void live_stream::unsubscribe(asio::io_context& ctx, live_subscriber* s) {
   std::shared_ptr<group> g;
   {
     std::lock_guard lock(mutex_);
-    auto it = std::find_if(groups_.begin(), groups_.end(),
+    auto it = std::find_if(groups_->begin(), groups_->end(),
                            [&](const auto& x) { return x->context == &ctx; });
-    if (it == groups_.end()) return;
+    if (it == groups_->end()) return;
     g = *it;
   }
   auto& ms = g->members;
@@ -280,7 +284,8 @@ std::vector<live_item_ptr> live_stream::start_items() {
   return out;
 }
 
-void live_stream::broadcast(const live_item_ptr& item, std::vector<std::shared_ptr<group>> groups) {
+void live_stream::broadcast(const live_item_ptr& item,
+                            const std::vector<std::shared_ptr<group>>& groups) {
   const std::size_t size = item->wire ? item->wire->size() : 0;
   const bool droppable = (item->what == live_item::kind::media &&
                           item->media.priority() != shared::drop_priority::never) ||

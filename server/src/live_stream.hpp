@@ -125,7 +125,8 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   void cache_locked(const live_item_ptr& item);
   void reset_start_state_locked();  // metadata, headers, GOP: what a joiner is sent first
   void snapshot_locked(std::vector<live_item_ptr>& out) const;
-  void broadcast(const live_item_ptr& item, std::vector<std::shared_ptr<group>> groups);
+  using group_list = std::shared_ptr<const std::vector<std::shared_ptr<group>>>;
+  void broadcast(const live_item_ptr& item, const std::vector<std::shared_ptr<group>>& groups);
   static void deliver(group& g, const live_item_ptr& item);
   bool holds_locked(std::uint64_t session_id) const noexcept;
 
@@ -144,7 +145,7 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   std::size_t gop_bytes_ = 0;
   std::uint64_t gop_start_ = 0;  // timestamp of the GOP's keyframe
   bool gop_valid_ = false;       // gop_ starts with a keyframe and is within bounds
-  std::vector<std::shared_ptr<group>> groups_;
+  group_list groups_ = std::make_shared<const std::vector<std::shared_ptr<group>>>();
   std::size_t players_ = 0;
   live_stream_stats stats_;
 };

@@ -95,6 +95,9 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   bool play_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset);
   void on_live(std::uint32_t stream_id, const live_item_ptr& item);
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
+  void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);
+  outbound_queue::entry entry_for(const net_stream& s, const live_item& item, bool burst,
+                                  clock::time_point now) const;
   shared::shared_bytes wire_for(const net_stream& s, const live_item& item) const;
   static boost::asio::awaitable<void> vod_pump(std::shared_ptr<rtmp_session> self,
                                                std::uint32_t stream_id, std::uint64_t generation);

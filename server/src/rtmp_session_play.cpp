@@ -110,6 +110,43 @@ void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& 
   queue_items(s, j.items, true);
 }
 
+// One live item as this player's queue entry. Media keeps its own drop priority; metadata
+// is kept as long as audio is and other data messages (cue points, timecodes) go first,
+// so a publisher cannot grow a player's queue with them.
+outbound_queue::entry rtmp_session::entry_for(const net_stream& s, const live_item& item,
+                                              bool burst, clock::time_point now) const {
+  const auto& m = item.media;
+  outbound_queue::entry e;
+  e.wire = wire_for(s, item);
+  e.timestamp = m.timestamp;
+  switch (item.what) {
+    case live_item::kind::metadata:
+      e.priority = shared::drop_priority::key_or_audio;
+      break;
+    case live_item::kind::data:
+      e.priority = shared::drop_priority::disposable;
+      break;
+    default:
+      e.priority = m.priority();
+      e.video = m.is_video();
+      e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
+      break;
+  }
+  e.stream_id = s.id;
+  e.burst = burst;
+  e.queued_at = now;
+  return e;
+}
+
+void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
+                              clock::time_point now) {
+  const auto& m = item.media;
+  if ((m.is_audio() && !s.receive_audio) || (m.is_video() && !s.receive_video)) return;
+  if (queue_.push_media(entry_for(s, item, burst, now)) && (m.is_audio() || m.is_video())) {
+    ++media_out_;
+  }
+}
+
 void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst) {
   // A start without a keyframe (the GOP cache is off or overflowed): video waits for one.
   const bool has_keyframe = std::any_of(items.begin(), items.end(), [](const live_item_ptr& i) {
@@ -117,20 +154,7 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
   });
   if (!has_keyframe) queue_.wait_for_keyframe(s.id);
   const auto now = clock::now();
-  for (const auto& item : items) {
-    const auto& m = item->media;
-    if ((m.is_audio() && !s.receive_audio) || (m.is_video() && !s.receive_video)) continue;
-    outbound_queue::entry e;
-    e.wire = wire_for(s, *item);
-    e.timestamp = m.timestamp;
-    e.priority = m.is_audio() || m.is_video() ? m.priority() : shared::drop_priority::never;
-    e.video = m.is_video();
-    e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
-    e.stream_id = s.id;
-    e.burst = burst;
-    e.queued_at = now;
-    if (queue_.push_media(std::move(e))) ++media_out_;
-  }
+  for (const auto& item : items) queue_live(s, *item, burst, now);
   wake_writer();
 }
 
@@ -167,36 +191,12 @@ void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
                   s->key + " is no longer published; waiting for it to come back.");
       return;
     case live_item::kind::metadata:
-    case live_item::kind::data: {
-      // Bounded like media: metadata is kept as long as audio is, other data messages (cue
-      // points, timecodes) go first, so a publisher cannot grow a player's queue with them.
-      outbound_queue::entry e;
-      e.wire = wire_for(*s, *item);
-      e.timestamp = item->media.timestamp;
-      e.priority = item->what == live_item::kind::metadata ? shared::drop_priority::key_or_audio
-                                                           : shared::drop_priority::disposable;
-      e.stream_id = s->id;
-      e.queued_at = clock::now();
-      queue_.push_media(std::move(e));
-      wake_writer();
-      return;
-    }
+    case live_item::kind::data:
     case live_item::kind::media:
       break;
   }
-  const auto& m = item->media;
-  if (s->paused || (m.is_audio() && !s->receive_audio) || (m.is_video() && !s->receive_video)) {
-    return;
-  }
-  outbound_queue::entry e;
-  e.wire = wire_for(*s, *item);
-  e.timestamp = m.timestamp;
-  e.priority = m.priority();
-  e.video = m.is_video();
-  e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
-  e.stream_id = s->id;
-  e.queued_at = clock::now();
-  if (queue_.push_media(std::move(e))) ++media_out_;
+  if (s->paused && item->what == live_item::kind::media) return;
+  queue_live(*s, *item, false, clock::now());
   wake_writer();
 }
 

@@ -20,13 +20,6 @@ namespace {
 // Players read 4 KiB at a time: 3,000 of them then hold 12 MiB of read buffers.
 constexpr std::size_t k_read_buffer = 4096;
 
-// "code: description" of a _result/_error or onStatus information object.
-std::string describe(const shared::amf::value& info) {
-  rtmp::status_info s;
-  if (rtmp::parse_status_info(info, s)) return shared::amf::to_debug_string(info);
-  return s.description.empty() ? s.code : s.code + ": " + s.description;
-}
-
 }  // namespace
 
 player::player(const asio::any_io_executor& ex, int id, const player_config& cfg,
@@ -100,12 +93,12 @@ asio::awaitable<std::error_code> player::setup() {
   if (auto ec = co_await client_.call(rtmp::to_command(cc), 0, r)) co_return ec;
   if (r.is_error)
     co_return client_.fail(bench_error::connect_rejected,
-                           "connect rejected: " + describe(r.information));
+                           "connect rejected: " + describe_status(r.information));
   stage_ = "waiting for the createStream result";
   if (auto ec = co_await client_.call(rtmp::make_create_stream(2), 0, r)) co_return ec;
   if (r.is_error || rtmp::parse_create_stream_result(rtmp::to_command(r), stream_id_))
     co_return client_.fail(bench_error::create_stream_failed,
-                           "createStream failed: " + describe(r.information));
+                           "createStream failed: " + describe_status(r.information));
 
   rtmp::play_command play;
   play.stream_name = cfg_.target.stream;

@@ -23,12 +23,6 @@ namespace {
 constexpr std::uint32_t k_chunk_size = 4096;
 constexpr std::size_t k_read_buffer = 4096;
 
-std::string describe(const shared::amf::value& info) {
-  rtmp::status_info s;
-  if (rtmp::parse_status_info(info, s)) return shared::amf::to_debug_string(info);
-  return s.description.empty() ? s.code : s.code + ": " + s.description;
-}
-
 }  // namespace
 
 publisher::publisher(const asio::any_io_executor& ex, const publisher_config& cfg, send_log& log)
@@ -75,7 +69,7 @@ asio::awaitable<std::error_code> publisher::setup() {
   if (auto ec = co_await client_.call(rtmp::to_command(cc), 0, r)) co_return ec;
   if (r.is_error)
     co_return client_.fail(bench_error::connect_rejected,
-                           "connect rejected: " + describe(r.information));
+                           "connect rejected: " + describe_status(r.information));
   // releaseStream and FCPublish are not waited for: FFmpeg does not, and servers that do
   // not know them may not answer.
   const std::string& name = cfg_.target.stream;
@@ -87,7 +81,7 @@ asio::awaitable<std::error_code> publisher::setup() {
   if (auto ec = co_await client_.call(rtmp::make_create_stream(4), 0, r)) co_return ec;
   if (r.is_error || rtmp::parse_create_stream_result(rtmp::to_command(r), stream_id_))
     co_return client_.fail(bench_error::create_stream_failed,
-                           "createStream failed: " + describe(r.information));
+                           "createStream failed: " + describe_status(r.information));
   const rtmp::publish_command pub{5, name, rtmp::publish_type::live};
   if (auto ec = co_await client_.send(rtmp::make_command(rtmp::to_command(pub), stream_id_)))
     co_return ec;

@@ -14,6 +14,12 @@
 namespace lectern::bench {
 
 namespace rtmp = shared::rtmp;
+
+std::string describe_status(const shared::amf::value& info) {
+  rtmp::status_info s;
+  if (rtmp::parse_status_info(info, s)) return shared::amf::to_debug_string(info);
+  return s.description.empty() ? s.code : s.code + ": " + s.description;
+}
 using asio::as_tuple;
 using asio::use_awaitable;
 

@@ -21,6 +21,9 @@
 namespace lectern::bench {
 
 namespace asio = boost::asio;
+
+/// "code: description" of a _result/_error or onStatus information object, for errors.
+std::string describe_status(const shared::amf::value& info);
 using clock = std::chrono::steady_clock;
 
 /// A client connection. Not thread-safe: used from one io_context. At most one read and

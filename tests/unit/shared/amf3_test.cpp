@@ -366,17 +366,12 @@ TEST(amf3_decode, length_limit_applies_to_strings_xml_and_byte_arrays) {
 constexpr std::size_t k_value = sizeof(amf::value);
 constexpr std::size_t k_member = sizeof(amf::property) - sizeof(amf::value);
 
-// Decodes with a budget of our own and checks that it charged exactly decoded_size().
 std::error_code decode_charged(const bytes& in, std::vector<amf::value>& out,
                                const amf::limits& lim = {}) {
-  amf::decode_budget budget;
-  const auto ec = amf3::decode_all(in, out, lim, budget);
-  if (ec) return ec;
-  std::size_t size = 0;
-  for (const auto& v : out) size += amf::decoded_size(v);
-  EXPECT_EQ(budget.used, size) << to_hex(in);
-  EXPECT_LE(size, lim.max_decoded_bytes);
-  return ec;
+  return test::decode_charged_with(
+      [](const bytes& b, std::vector<amf::value>& o, const amf::limits& l,
+         amf::decode_budget& budget) { return amf3::decode_all(b, o, l, budget); },
+      in, out, lim);
 }
 
 TEST(amf3_decode, budget_charges_exactly_the_decoded_size) {

@@ -2,6 +2,8 @@
 // payloads, messages, and feeding a chunk reader the way a connection does.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -103,6 +105,22 @@ inline std::vector<rtmp::message> read_all(rtmp::chunk_reader& reader, byte_view
                                            std::error_code& ec) {
   return read_split(
       reader, data, [&] { return data.size() + 1; }, ec);
+}
+
+/// Decodes `in` with `decode` (a call of amf0::decode_all or amf3::decode_all taking a
+/// budget) and a budget of our own, and checks that the budget was charged exactly
+/// decoded_size() of the tree that was built, whatever the encoding and the references.
+template <typename Decode>
+std::error_code decode_charged_with(Decode decode, const bytes& in, std::vector<amf::value>& out,
+                                    const amf::limits& lim) {
+  amf::decode_budget budget;
+  const auto ec = decode(in, out, lim, budget);
+  if (ec) return ec;
+  std::size_t size = 0;
+  for (const auto& v : out) size += amf::decoded_size(v);
+  EXPECT_EQ(budget.used, size) << to_hex(in);
+  EXPECT_LE(size, lim.max_decoded_bytes);
+  return ec;
 }
 
 }  // namespace lectern::shared::test
