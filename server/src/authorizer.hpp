@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,15 @@ struct access_decision {
   std::string principal;
   /// Why not, shown to the user in the NetStatus description.
   std::string reason;
+  /// The classroom the stream belongs to (0: none, e.g. --open) and the client's role in
+  /// it ("teacher", "student", "speaker"), for attendance, kicks and the live state.
+  std::int64_t room_id = 0;
+  std::string role;
+  /// The control-channel participant this client said it is ("participant=p7" in the
+  /// query), so a kick closes its RTMP connections too. Empty when not given.
+  std::string participant;
+  /// Record this publication (the room has recording on).
+  bool record = false;
 };
 
 /// Decides who may publish and play. The classroom layer supplies rooms and tokens; until
@@ -35,21 +45,29 @@ class authorizer {
 /// --open: anyone may publish and play any app/name.
 class open_authorizer final : public authorizer {
  public:
-  access_decision publish(const access_request&) override { return {true, {}, {}}; }
-  access_decision play(const access_request&) override { return {true, {}, {}}; }
+  access_decision publish(const access_request&) override { return allow(); }
+  access_decision play(const access_request&) override { return allow(); }
+
+ private:
+  static access_decision allow() {
+    access_decision d;
+    d.allowed = true;
+    return d;
+  }
 };
 
 /// Without --open and without classrooms, nothing may be published or played.
 class closed_authorizer final : public authorizer {
  public:
-  access_decision publish(const access_request&) override {
-    return {false, {}, std::string(k_reason)};
-  }
-  access_decision play(const access_request&) override {
-    return {false, {}, std::string(k_reason)};
-  }
+  access_decision publish(const access_request&) override { return refuse(); }
+  access_decision play(const access_request&) override { return refuse(); }
 
  private:
+  static access_decision refuse() {
+    access_decision d;
+    d.reason = k_reason;
+    return d;
+  }
   static constexpr std::string_view k_reason =
       "This server has no rooms or tokens configured yet; start lectern-server with --open "
       "to run an auth-free relay.";

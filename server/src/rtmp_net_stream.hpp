@@ -31,6 +31,8 @@ struct rtmp_session::net_stream {
   bool receive_audio = true;
   bool receive_video = true;
   bool paused = false;
+  access_decision access;  ///< who the authorizer said the client is
+  bool observed = false;   ///< the observer was told this stream started
 
   // publishing
   std::shared_ptr<live_stream> live;  // also set while playing live

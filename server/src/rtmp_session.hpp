@@ -43,6 +43,9 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   /// Ends the connection with a reason for the log (from the session's thread).
   void close(std::string reason);
   std::uint64_t id() const noexcept { return id_; }
+  /// A player's figures for the API's live state (on the session's thread); nullopt if
+  /// `stream_id` does not play.
+  std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const;
 
  private:
   // One message stream of this connection (createStream).
@@ -85,6 +88,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   net_stream* stream(std::uint32_t id);
   net_stream* stream_or_create(std::uint32_t id);  // null (and closing) past the limit
   void stop_stream(net_stream& s, bool tell_client);
+  void observe(net_stream& s, bool start);  // tells server_.observer
 
   // Publishing (rtmp_session_publish.cpp)
   void start_recording(net_stream& s, shared::rtmp::publish_type type);

@@ -56,19 +56,24 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   }
   s.name = parsed.name;
   s.key = key;
+  s.access = decision;
   const auto mode = p.mode();
   const auto file = (server_.recordings_dir / app_ / (parsed.name + ".flv")).string();
   auto live = server_.streams.find(key);
   const bool publishing = live && live->publisher().has_value();
   if (mode != rtmp::play_mode::recorded && publishing) {
     play_live(s, live, p.reset);
+    observe(s, true);
     return;
   }
   std::error_code ec;
   const bool have_file = std::filesystem::is_regular_file(file, ec);
   if (mode != rtmp::play_mode::live_only && have_file) {
     const auto start = p.start > 0 ? static_cast<std::uint32_t>(p.start) : 0;
-    if (play_vod(s, file, start, p.reset)) return;
+    if (play_vod(s, file, start, p.reset)) {
+      observe(s, true);
+      return;
+    }
   }
   if (mode == rtmp::play_mode::recorded) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
@@ -78,6 +83,7 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   // FMS semantics: a live stream nobody publishes yet is waited for (students who join
   // before the teacher); PublishNotify tells the player when it starts.
   play_live(s, live ? live : server_.streams.acquire(key), p.reset);
+  observe(s, true);
 }
 
 void rtmp_session::send_play_start(net_stream& s, bool reset, std::string_view what) {

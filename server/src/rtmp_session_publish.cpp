@@ -82,6 +82,7 @@ void rtmp_session::on_publish(const rtmp::command& c, std::uint32_t stream_id) {
   s.name = parsed.name;
   s.key = key;
   s.live = std::move(live);
+  s.access = decision;
   activity_ = "published " + key;
   send(rtmp::make_user_control(rtmp::stream_begin{s.id}));
   send_status(s.id, rtmp::k_level_status, rtmp::k_publish_start, key + " is now published.");
@@ -90,7 +91,10 @@ void rtmp_session::on_publish(const rtmp::command& c, std::uint32_t stream_id) {
                                (result == live_stream::publish_result::taken_over
                                     ? ", taking over from a stale publisher"
                                     : ""));
-  if (p.type != rtmp::publish_type::live || server_.options.record_all) start_recording(s, p.type);
+  if (p.type != rtmp::publish_type::live || server_.options.record_all || decision.record) {
+    start_recording(s, p.type);
+  }
+  observe(s, true);
 }
 
 void rtmp_session::start_recording(net_stream& s, rtmp::publish_type type) {
@@ -138,7 +142,43 @@ void rtmp_session::stop_recording(net_stream& s) {
   }
 }
 
+void rtmp_session::observe(net_stream& s, bool start) {
+  if (server_.observer == nullptr || s.observed == start) return;
+  s.observed = start;
+  rtmp_activity a;
+  a.session_id = id_;
+  a.stream_id = s.id;
+  a.key = s.key;
+  a.peer = peer_;
+  a.access = s.access;
+  a.session = weak_from_this();
+  a.context = &worker_.context;
+  auto& o = *server_.observer;
+  if (s.what == role::publishing) {
+    start ? o.on_publish_start(a) : o.on_publish_stop(a);
+  } else {
+    start ? o.on_play_start(a) : o.on_play_stop(a);
+  }
+}
+
+std::optional<rtmp_player_stats> rtmp_session::player_stats(std::uint32_t stream_id) const {
+  const auto it = streams_.find(stream_id);
+  if (it == streams_.end()) return std::nullopt;
+  const auto& s = *it->second;
+  if (s.what != role::playing_live && s.what != role::playing_vod) return std::nullopt;
+  rtmp_player_stats st;
+  st.buffer_ms = s.buffer_ms;
+  st.bytes_out = bytes_out_;
+  st.dropped_messages = queue_.stats().dropped_messages;
+  st.dropped_bytes = queue_.stats().dropped_bytes;
+  st.queued_bytes = queue_.bytes();
+  st.paused = s.paused;
+  st.receive_video = s.receive_video;
+  return st;
+}
+
 void rtmp_session::stop_stream(net_stream& s, bool tell_client) {
+  observe(s, false);
   switch (s.what) {
     case role::publishing:
       stop_recording(s);

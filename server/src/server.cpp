@@ -52,7 +52,7 @@ struct server::impl {
         streams(stream_limits(o)),
         auth(make_authorizer(o)),
         finalizer(make_finalizer(l)),
-        context{options, log, streams, *auth, *finalizer, o.data_dir / "recordings"} {
+        context{options, log, streams, *auth, *finalizer, nullptr, o.data_dir / "recordings"} {
     const auto n = o.resolved_threads();
     for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<worker>());
   }

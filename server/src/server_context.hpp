@@ -11,6 +11,7 @@
 #include "authorizer.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "rtmp_observer.hpp"
 #include "stream_registry.hpp"
 
 namespace lectern::server {
@@ -25,6 +26,8 @@ struct server_context {
   stream_registry& streams;
   authorizer& auth;
   recording_finalizer& finalizer;
+  /// The classroom layer (null for a bare relay): told of publications and playbacks.
+  rtmp_observer* observer = nullptr;
   std::filesystem::path recordings_dir;  ///< <data-dir>/recordings
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> next_session_id{1};
