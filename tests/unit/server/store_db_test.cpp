@@ -124,9 +124,9 @@ TEST(StoreSchema, MigratesAnEmptyFileAndReopensIdempotently) {
     EXPECT_EQ(db.user_version(), 0);
     EXPECT_EQ(migrate(db), latest_schema_version());
     EXPECT_EQ(db.user_version(), latest_schema_version());
-    for (const char* table : {"admins", "admin_sessions", "rooms", "room_tokens",
-                              "class_sessions", "attendance", "recordings", "shared_objects",
-                              "shared_object_slots", "audit_log"}) {
+    for (const char* table :
+         {"admins", "admin_sessions", "rooms", "room_tokens", "class_sessions", "attendance",
+          "recordings", "shared_objects", "shared_object_slots", "audit_log"}) {
       std::string sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '";
       sql += table;
       sql += "'";

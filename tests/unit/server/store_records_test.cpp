@@ -178,9 +178,10 @@ TEST_F(RecordStore, AFailedSharedObjectSaveChangesNothing) {
   const auto room = make_room();
   db_.shared_objects.save(room, "quiz", 1, std::vector<shared_slot_change>{{"a", "1", 1}}, 1);
   // A NULL-free column gets NULL through a bad change half-way: the whole save is undone.
-  db_.sql.exec("CREATE TRIGGER refuse BEFORE INSERT ON shared_object_slots WHEN NEW.slot = 'bad' "
-               "BEGIN SELECT RAISE(ABORT, 'refused'); END",
-               "trigger");
+  db_.sql.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON shared_object_slots WHEN NEW.slot = 'bad' "
+      "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+      "trigger");
   const std::vector<shared_slot_change> changes = {{"a", "2", 2}, {"bad", "3", 3}};
   EXPECT_THROW(db_.shared_objects.save(room, "quiz", 3, changes, 2), store_error);
   const auto objects = db_.shared_objects.load_room(room);
