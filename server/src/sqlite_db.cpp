@@ -32,14 +32,22 @@ sqlite_db::sqlite_db(const std::filesystem::path& file) : file_(file) {
     db_ = nullptr;
     throw store_error(message("cannot open the database", detail, file_));
   }
+  try {
+    configure();
+  } catch (...) {
+    sqlite3_close(db_);  // the destructor does not run for a constructor that throws
+    db_ = nullptr;
+    throw;
+  }
+}
+
+void sqlite_db::configure() {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, k_busy_timeout_ms);
   // WAL: readers never block the writer and a commit is one append plus fsync.
-  if (query_text("PRAGMA journal_mode=WAL", "setting journal_mode=WAL") != "wal") {
-    sqlite3_close(db_);
-    db_ = nullptr;
+  // (The first statement is also where SQLite notices a file that is not a database.)
+  if (query_text("PRAGMA journal_mode=WAL", "setting journal_mode=WAL") != "wal")
     throw store_error(message("cannot use WAL journaling", "the file system refused it", file_));
-  }
   // FULL: in WAL mode NORMAL may lose the last commits on power loss; we acknowledge only
   // what is on disk.
   exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", "configuring the connection");

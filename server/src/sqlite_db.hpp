@@ -59,6 +59,8 @@ class sqlite_db {
   [[noreturn]] void fail(int rc, std::string_view what) const;
 
  private:
+  void configure();
+
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
 };

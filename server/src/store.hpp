@@ -63,8 +63,9 @@ class store {
   static constexpr std::size_t k_default_max_posted = 10'000;
 
   /// Creates the parent directory, opens and migrates `db_file` (on the calling thread), then
-  /// starts the store thread. `log` reports failures of post() jobs (called on the store
-  /// thread). Throws store_error.
+  /// starts the store thread. `log` reports failed and dropped post() jobs; it is called on
+  /// the store thread, or on the posting thread for a drop, so it must be thread-safe.
+  /// Throws store_error.
   static std::unique_ptr<store> open(const std::filesystem::path& db_file, log_function log = {},
                                      std::size_t max_posted = k_default_max_posted);
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fstream>
 #include <string>
 
 #include "sqlite_db.hpp"
@@ -31,6 +32,17 @@ TEST(StoreDb, OpenFailureNamesTheFile) {
   } catch (const store_error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot open the database"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreDb, AFileThatIsNotADatabaseIsRefused) {
+  store_dir dir;
+  std::ofstream(dir.db_file()) << std::string(4096, 'x');
+  try {
+    database db(dir.db_file());
+    FAIL() << "opened garbage";
+  } catch (const store_error& e) {
+    EXPECT_NE(std::string(e.what()).find("file is not a database"), std::string::npos) << e.what();
   }
 }
 
