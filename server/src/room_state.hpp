@@ -103,25 +103,31 @@ class room_state {
   /// One client request being handled.
   struct request {
     conn_handle conn;
+    connection& c;
     participant& who;
     const json& msg;
-    const json& id;
+    const json& id;  // null when the request had none
     std::int64_t now;
+    bool so_op;  // answered with so.result rather than result
     room_effects& fx;
   };
   using handler = void (room_state::*)(request&);
 
+  static constexpr std::string_view k_room = "room";
+  static constexpr std::string_view k_roster = "roster";
+  static constexpr std::string_view k_chat = "chat";
+
   // room_state.cpp: connections and participants
-  json roster_entry(const participant& p) const;
-  void roster_write(const participant& p, bool removed, room_effects& fx);
-  void attach(conn_handle conn, participant& p, room_effects& fx);
-  void detach(conn_handle conn, std::int64_t now_ms, room_effects& fx);
+  void attach(conn_handle conn, participant& p, std::int64_t now_ms, room_effects& fx);
+  /// Unsubscribes the connection and detaches it from its participant; the connection stays
+  /// known (closing) until leave() so that its late frames are ignored.
+  void drop_connection(conn_handle conn, room_effects& fx);
   void remove_participant(const std::string& id, room_effects& fx);
-  void revoke_speak(participant& p, room_effects& fx);
   participant* participant_of(conn_handle conn);
   bool take_token(connection& c, std::int64_t now_ms) const;
-  void malformed(conn_handle conn, connection& c, const json& id, bool so_op,
-                 std::string_view message, room_effects& fx);
+  void count_malformed(conn_handle conn, connection& c, room_effects& fx) const;
+  void fail(request& r, std::string_view code, std::string_view message);
+  bool allowed(request& r, std::initializer_list<participant_role> roles);
   void drop_idle_temporaries();
   std::size_t students() const;
 
@@ -135,19 +141,19 @@ class room_state {
   void on_so_unlock(request& r);
   void client_write(request& r, std::optional<json> value);
   so_error write_permission(const participant& p, std::string_view name) const;
-  object_entry* subscribed(request& r, bool so_op);
+  /// The object named by the request if the connection subscribes to it; else answers.
+  object_entry* subscribed(request& r);
   /// Applies the server's own edits and sends them to every subscriber.
-  void server_write(const std::string& name, std::vector<so_edit> edits, room_effects& fx);
+  void server_write(std::string_view name, std::vector<so_edit> edits, room_effects& fx);
   void subscribe(conn_handle conn, object_entry& e, std::uint64_t version, room_effects& fx);
   void unsubscribe(conn_handle conn, object_entry& e, room_effects& fx);
   void release_lock(object_entry& e, room_effects& fx);
-  void expire_locks(std::int64_t now_ms, room_effects& fx);
-  /// Sends each subscriber but `except` what it lacks of `e`.
-  void catch_up(object_entry& e, std::optional<conn_handle> except, room_effects& fx);
-  void persist(const shared_object& so, so_persist change, room_effects& fx) const;
-  object_entry& object(const std::string& name);
+  /// Sends every subscriber what it lacks of `e` (nothing while `e` is locked).
+  void catch_up(object_entry& e, room_effects& fx);
+  object_entry& object(std::string_view name);
+  std::size_t client_objects() const;
 
-  // room_state_class.cpp: the classroom requests
+  // room_state_class.cpp: the classroom
   void on_chat_send(request& r);
   void on_chat_delete(request& r);
   void on_hand_raise(request& r);
@@ -161,14 +167,18 @@ class room_state {
   void on_kick(request& r);
   void on_ping(request& r);
   void on_hello(request& r);
+  json roster_entry(const participant& p) const;
+  void roster_write(const participant& p, bool removed, room_effects& fx);
   participant* target_student(request& r);
-  bool allowed(request& r, std::initializer_list<participant_role> roles);
-  void fail(request& r, std::string_view code, std::string_view message);
+  void revoke_speak(participant& p, room_effects& fx);
   bool remove_chat(std::string_view message_id, room_effects& fx);
   void start_class(std::int64_t now_ms, room_effects& fx);
   void finish_class(std::int64_t now_ms, room_effects& fx);
   void kick_participant(const std::string& id, room_effects& fx);
 
+  static std::optional<std::size_t> utf8_chars(std::string_view s, bool allow_newlines);
+  static std::optional<std::string> clean_name(std::string_view raw);
+  static std::string_view role_name(participant_role role) noexcept;
   static const std::map<std::string, handler, std::less<>>& handlers();
   void send(room_effects& fx, frames::frame_ptr frame, std::vector<conn_handle> to) const;
   std::vector<conn_handle> connections_of(std::initializer_list<participant_role> roles) const;

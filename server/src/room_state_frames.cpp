@@ -16,7 +16,8 @@ json with_id(json frame, const json& id) {
 frame_ptr serialize(const json& frame) {
   // Strings were checked as UTF-8 when parsed; `replace` keeps a bad byte from ever
   // turning into an exception on the data path.
-  return std::make_shared<const std::string>(frame.dump(-1, ' ', false, json::error_handler_t::replace));
+  return std::make_shared<const std::string>(
+      frame.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 frame_ptr so_state(const shared_object& so) {
@@ -47,10 +48,9 @@ frame_ptr so_result(const json& id, std::uint64_t version) {
   return serialize(with_id({{"op", "so.result"}, {"ok", true}, {"version", version}}, id));
 }
 
-frame_ptr so_result_error(const json& id, so_error code, std::string_view message) {
-  return serialize(with_id(
-      {{"op", "so.result"}, {"ok", false}, {"code", so_error_code(code)}, {"message", message}},
-      id));
+frame_ptr so_result_error(const json& id, std::string_view code, std::string_view message) {
+  return serialize(
+      with_id({{"op", "so.result"}, {"ok", false}, {"code", code}, {"message", message}}, id));
 }
 
 frame_ptr so_message(const std::string& so, const std::string& handler, const json& args,
@@ -59,7 +59,9 @@ frame_ptr so_message(const std::string& so, const std::string& handler, const js
       {{"op", "so.message"}, {"so", so}, {"handler", handler}, {"args", args}, {"from", from}});
 }
 
-frame_ptr result(const json& id) { return serialize(with_id({{"op", "result"}, {"ok", true}}, id)); }
+frame_ptr result(const json& id) {
+  return serialize(with_id({{"op", "result"}, {"ok", true}}, id));
+}
 
 frame_ptr result_error(const json& id, std::string_view code, std::string_view message) {
   return serialize(
@@ -70,7 +72,9 @@ frame_ptr error(std::string_view code, std::string_view message) {
   return serialize({{"op", "error"}, {"code", code}, {"message", message}});
 }
 
-frame_ptr pong(const json& id) { return serialize(with_id({{"op", "pong"}}, id)); }
+frame_ptr pong(const json& id) {
+  return serialize(with_id({{"op", "pong"}}, id));
+}
 
 frame_ptr chat_private(const json& message) {
   json frame = message;
@@ -82,9 +86,13 @@ frame_ptr speak_granted(const std::string& stream, const std::string& token) {
   return serialize({{"op", "speak.granted"}, {"stream", stream}, {"publish_token", token}});
 }
 
-frame_ptr kicked() { return serialize({{"op", "kicked"}}); }
+frame_ptr kicked() {
+  return serialize({{"op", "kicked"}});
+}
 
-frame_ptr class_ended() { return serialize({{"op", "class.ended"}}); }
+frame_ptr class_ended() {
+  return serialize({{"op", "class.ended"}});
+}
 
 frame_ptr event(std::string_view code, const std::string& stream) {
   return serialize({{"op", "event"}, {"code", code}, {"stream", stream}});

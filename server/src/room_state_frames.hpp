@@ -22,13 +22,13 @@ frame_ptr so_state(const shared_object& so);
 frame_ptr so_change(const std::string& so, std::uint64_t version,
                     const std::vector<server::so_change>& changes);
 frame_ptr so_result(const nlohmann::json& id, std::uint64_t version);
-frame_ptr so_result_error(const nlohmann::json& id, so_error code, std::string_view message);
-frame_ptr so_message(const std::string& so, const std::string& handler,
-                     const nlohmann::json& args, const std::string& from);
+frame_ptr so_result_error(const nlohmann::json& id, std::string_view code,
+                          std::string_view message);
+frame_ptr so_message(const std::string& so, const std::string& handler, const nlohmann::json& args,
+                     const std::string& from);
 
 frame_ptr result(const nlohmann::json& id);
-frame_ptr result_error(const nlohmann::json& id, std::string_view code,
-                       std::string_view message);
+frame_ptr result_error(const nlohmann::json& id, std::string_view code, std::string_view message);
 frame_ptr error(std::string_view code, std::string_view message);
 frame_ptr pong(const nlohmann::json& id);
 

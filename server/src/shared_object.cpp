@@ -51,8 +51,7 @@ const nlohmann::json* shared_object::get(std::string_view slot) const {
   return it == slots_.end() ? nullptr : it->second.value.get();
 }
 
-so_error shared_object::check(std::string_view slot,
-                              std::optional<std::size_t> value_bytes) const {
+so_error shared_object::check(std::string_view slot, std::optional<std::size_t> value_bytes) const {
   if (slot.empty() || slot.size() > limits_.max_slot_name) return so_error::bad_request;
   if (!value_bytes) return so_error::none;  // a removal always fits
   if (*value_bytes > limits_.max_value_bytes) return so_error::too_large;
@@ -97,8 +96,8 @@ void shared_object::record(so_change change, std::size_t bytes) {
   history_bytes_ += bytes;
   // Trim whole entries; a version whose entries are partly gone can no longer be replayed,
   // which the floor remembers.
-  while (!history_.empty() && (history_.size() > limits_.history_changes ||
-                               history_bytes_ > limits_.history_bytes)) {
+  while (!history_.empty() &&
+         (history_.size() > limits_.history_changes || history_bytes_ > limits_.history_bytes)) {
     history_floor_ = std::max(history_floor_, history_.front().change.version);
     history_bytes_ -= history_.front().bytes;
     history_.pop_front();
