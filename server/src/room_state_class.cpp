@@ -196,8 +196,8 @@ void room_state::on_class_start(request& r) {
 
 void room_state::on_class_end(request& r) {
   if (!allowed(r, k_teachers_admins)) return;
-  send(r.fx, frames::result(r.id), {r.conn});
   finish_class(r.now, r.fx);
+  send(r.fx, frames::result(r.id), {r.conn});
 }
 
 void room_state::on_kick(request& r) {
@@ -214,8 +214,8 @@ void room_state::on_kick(request& r) {
   if (r.who.role == participant_role::teacher && it->second.role != participant_role::student) {
     return fail(r, "forbidden", "teachers may remove students only");
   }
-  send(r.fx, frames::result(r.id), {r.conn});
   kick_participant(it->first, r.fx);
+  send(r.fx, frames::result(r.id), {r.conn});
 }
 
 void room_state::on_ping(request& r) {
