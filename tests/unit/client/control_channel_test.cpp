@@ -232,6 +232,52 @@ TEST(ControlChannelTest, ActionsFromAnotherThreadGrantsAndKick) {
   EXPECT_TRUE(f.io.stopped()) << "a kicked channel must not reconnect";
 }
 
+TEST(ControlChannelTest, GapResyncsAndOwnWritesLandAtTheirVersion) {
+  fixture f;
+  std::vector<json> from_client;
+  std::uint64_t set_id = 0;
+  control_callbacks cb;
+  cb.on_state_changed = [&](const std::string& so) {
+    const auto v = f.channel->objects().version(so);
+    if (v == 6 && set_id == 0) set_id = f.channel->so_set("quiz", "mine", 42);
+    if (v == 7) f.channel->stop();
+  };
+  f.make(std::move(cb), f.options());
+  f.channel->so_connect("quiz", false);
+  const json first = welcome("K1");
+  const json state = {{"op", "so.state"}, {"so", "quiz"}, {"version", 3}, {"slots", {{"a", 1}}}};
+  const json hole = so_change(6, "a", 6);  // versions 4 and 5 never arrived
+  json catch_up = so_change(6, "a", 4);
+  catch_up["changes"].push_back({{"slot", "b"}, {"value", 5}});
+  catch_up["changes"].push_back({{"slot", "a"}, {"value", 6}});
+  f.run([&]() -> asio::awaitable<void> {
+    auto ws = co_await accept_ws(f.acceptor);
+    co_await read_json(*ws);
+    co_await write_json(*ws, first);
+    co_await read_json(*ws);  // so.connect version 0
+    co_await write_json(*ws, state);
+    co_await write_json(*ws, hole);
+    from_client.push_back(co_await read_json(*ws));  // the resync
+    co_await write_json(*ws, catch_up);
+    from_client.push_back(co_await read_json(*ws));  // the so.set
+    json ok = result_for(from_client.back()["id"]);
+    ok["op"] = "so.result";
+    ok["version"] = 7;
+    co_await write_json(*ws, ok);
+    co_await read_json(*ws);  // until the client's close
+    f.acceptor.close();
+  });
+  ASSERT_EQ(from_client.size(), 2u);
+  EXPECT_EQ(from_client[0]["op"], "so.connect");
+  EXPECT_EQ(from_client[0]["version"], 3);  // what it holds, so only 4..6 come back
+  EXPECT_EQ(from_client[1]["op"], "so.set");
+  EXPECT_EQ(from_client[1]["id"], set_id);
+  const auto* quiz = f.channel->objects().find("quiz");
+  ASSERT_NE(quiz, nullptr);
+  EXPECT_EQ(quiz->version, 7u);
+  EXPECT_EQ(quiz->slots, json({{"a", 6}, {"b", 5}, {"mine", 42}}));
+}
+
 TEST(ControlChannelTest, OutgoingQueueIsBounded) {
   asio::io_context io;
   control_options o;

@@ -82,7 +82,7 @@ struct control_callbacks {
 /// they post to the channel's strand. Callbacks run on the io_context's thread, inside that
 /// strand; objects() may be read only there. Destroying the channel stops it: do it on the
 /// io_context's thread (a callback is fine) or after run() returned, so that no callback
-/// runs while it is destroyed.
+/// runs while it is destroyed, and always before the io_context itself is destroyed.
 ///
 /// Reconnects (backoff_initial doubling to backoff_max, with jitter) send the resume key
 /// and re-send so.connect with the held versions, so the server answers with only what
