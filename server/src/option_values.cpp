@@ -106,6 +106,17 @@ std::optional<std::uint64_t> parse_size(std::string_view text, std::uint64_t min
   return *n * multiplier;
 }
 
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> items;
+  while (true) {
+    const auto comma = text.find(',');
+    const auto item = trim(text.substr(0, comma));
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string_view::npos) return items;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 std::optional<bool> parse_bool(std::string_view text, std::string& error) {
   const auto value = lower(trim(text));
   if (value == "true" || value == "1" || value == "yes") return true;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lectern::server::detail {
 
@@ -38,6 +39,9 @@ std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t mi
 /// min..max; on failure nullopt and `error` says why.
 std::optional<std::uint64_t> parse_size(std::string_view text, std::uint64_t min, std::uint64_t max,
                                         std::string& error);
+
+/// The comma-separated items of `text`, each trimmed; empty items are left out.
+std::vector<std::string_view> split_list(std::string_view text);
 
 /// true/false, yes/no or 1/0 (any letter case); on failure nullopt and `error` says why.
 std::optional<bool> parse_bool(std::string_view text, std::string& error);

@@ -12,6 +12,7 @@
 #include "option_values.hpp"
 #include "options_builder.hpp"
 #include "options_file.hpp"
+#include "webhook_event.hpp"
 
 #ifndef LECTERN_VERSION
 #define LECTERN_VERSION "dev"  // CMake defines the project version; this is for direct builds
@@ -34,11 +35,14 @@ using detail::parse_bool;
 using detail::parse_count;
 using detail::parse_size;
 using detail::quote_value;
+using detail::split_list;
 using detail::suggestion;
 using detail::trim;
 
 constexpr std::uint64_t k_max_ms = 24ull * 60 * 60 * 1000;  // no timeout or span past a day
 constexpr std::string_view k_program = "lectern-server";
+constexpr std::size_t k_max_webhook_urls = 16;  // each event is sent to every one
+constexpr std::size_t k_min_secret_bytes = 16;  // an HMAC key guessable in a day is no key
 
 // ------------------------------------------------------------ setters and shows per field kind
 
@@ -101,6 +105,34 @@ bool set_log_level(server_options& o, std::string_view v, std::string& error) {
   return true;
 }
 
+bool set_webhook_urls(server_options& o, std::string_view v, std::string& error) {
+  std::vector<std::string> urls;
+  for (const auto item : split_list(v)) {
+    std::string why;
+    if (!parse_webhook_url(item, why)) {
+      error = quote_value(item) + ": " + why;
+      return false;
+    }
+    urls.emplace_back(item);
+  }
+  if (urls.size() > k_max_webhook_urls) {
+    error = "at most " + std::to_string(k_max_webhook_urls) + " webhook URLs";
+    return false;
+  }
+  o.webhook_urls = std::move(urls);
+  return true;
+}
+
+bool set_secret(server_options& o, std::string_view v, std::string& error) {
+  if (!v.empty() && v.size() < k_min_secret_bytes) {
+    error = "is too short: use at least " + std::to_string(k_min_secret_bytes) +
+            " characters, e.g. from `openssl rand -hex 32`";
+    return false;
+  }
+  o.webhook_secret = std::string(v);
+  return true;
+}
+
 template <auto Member>
 std::string show_number(const server_options& o) {
   return std::to_string(o.*Member);
@@ -127,6 +159,17 @@ std::string show_path(const server_options& o) {
 }
 std::string show_log_level(const server_options& o) {
   return o.log_level;
+}
+std::string show_webhook_urls(const server_options& o) {
+  std::string out;
+  for (const auto& url : o.webhook_urls) {
+    if (!out.empty()) out += ',';
+    out += url;
+  }
+  return out;
+}
+std::string show_secret(const server_options& o) {
+  return o.webhook_secret;
 }
 
 // ---------------------------------------------------------------------------- the one table
@@ -211,17 +254,26 @@ constexpr std::array k_options{
     option_descriptor{"log-level", g::logging, "LEVEL",
                       "Least severe log lines written: debug, info, warn or error.", show_log_level,
                       set_log_level},
+    option_descriptor{"webhook-url", g::webhooks, "URL",
+                      "http:// or https:// URL that receives signed event POSTs. Repeat the "
+                      "flag or separate URLs with commas; the config key takes an array.",
+                      show_webhook_urls, set_webhook_urls, true, true, "webhook-urls"},
+    option_descriptor{"webhook-secret", g::webhooks, "SECRET",
+                      "Key for the X-Lectern-Signature HMAC, at least 16 characters; required "
+                      "with webhook URLs. Prefer the environment variable to the flag.",
+                      show_secret, set_secret},
 };
 
 // parse() reads the config file before the other options.
 static_assert(k_options[0].name == "config");
 
-constexpr std::array<std::pair<option_group, std::string_view>, 5> k_group_titles{{
+constexpr std::array<std::pair<option_group, std::string_view>, 6> k_group_titles{{
     {g::general, "General"},
     {g::network, "Network"},
     {g::storage, "Storage"},
     {g::limits, "Limits"},
     {g::logging, "Logging"},
+    {g::webhooks, "Webhooks"},
 }};
 
 parse_outcome failure(std::string message) {
@@ -316,6 +368,12 @@ bool check_combination(const builder& b, std::string& error) {
             "): a message that large could never be queued; raise the first or lower the second";
     return false;
   }
+  if (!opt.webhook_urls.empty() && opt.webhook_secret.empty()) {
+    error = "webhook_urls are set (" + origin_of(b, "webhook-url") +
+            ") but webhook_secret is not: receivers could not verify the deliveries; set "
+            "LECTERN_WEBHOOK_SECRET (e.g. to the output of `openssl rand -hex 32`)";
+    return false;
+  }
   const auto& rtmp = opt.rtmp_listen;
   const auto& http = opt.http_listen;
   if (rtmp.port != 0 && rtmp.port == http.port &&
@@ -404,14 +462,14 @@ unsigned server_options::resolved_threads() const {
 }
 
 std::string option_descriptor::toml_key() const {
-  std::string key(name);
+  std::string key(list_name.empty() ? name : list_name);
   std::replace(key.begin(), key.end(), '-', '_');
   return key;
 }
 
 std::string option_descriptor::env_name() const {
   std::string env = "LECTERN_";
-  for (char c : name) {
+  for (char c : list_name.empty() ? name : list_name) {
     env += c == '-' ? '_' : (c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   }
   return env;

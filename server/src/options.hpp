@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lectern::server {
 
@@ -51,6 +52,8 @@ struct server_options {
   std::chrono::milliseconds gop_cache_ms{20000};          // --gop-cache-ms
   std::chrono::milliseconds record_flush_interval{1000};  // --record-flush-ms
   bool low_latency = true;                                // --low-latency / --no-low-latency
+  std::vector<std::string> webhook_urls;                  // --webhook-url (repeatable)
+  std::string webhook_secret;                             // --webhook-secret
 
   /// `threads`, or the number of cores (at least 1) when it is 0.
   unsigned resolved_threads() const;
@@ -81,7 +84,7 @@ parse_outcome parse_options(
 std::string help_text();
 
 /// Where an option is listed in help_text() and docs/configuration.md.
-enum class option_group { general, network, storage, limits, logging };
+enum class option_group { general, network, storage, limits, logging, webhooks };
 
 /// One configurable option. The table of these is the single source of the flag, the TOML
 /// key, the environment variable, the help text and the default.
@@ -96,11 +99,17 @@ struct option_descriptor {
   bool (*set)(server_options& o, std::string_view value, std::string& error);
   /// False only for "config": a config file cannot name another.
   bool in_config_file = true;
+  /// A list option: repeated flags add to it (a later source still replaces it), and its
+  /// config key may be a TOML array of strings. The setter takes comma-separated items.
+  bool repeatable = false;
+  /// For a list whose flag is singular ("webhook-url"): the name its config key and
+  /// environment variable are derived from ("webhook-urls"). Empty: `name`.
+  std::string_view list_name = {};
 
   bool is_boolean() const noexcept { return value_name.empty(); }
-  /// "chunk_size": the config file key.
+  /// "chunk_size": the config file key (from list_name when set).
   std::string toml_key() const;
-  /// "LECTERN_CHUNK_SIZE": the environment variable.
+  /// "LECTERN_CHUNK_SIZE": the environment variable (from list_name when set).
   std::string env_name() const;
 };
 

@@ -33,6 +33,14 @@ std::size_t index_of(const option_descriptor& d) {
 bool builder::apply(const option_descriptor& d, std::string_view value, const std::string& where,
                     std::string& error) {
   std::string why;
+  std::string combined;
+  // A list flag given again adds to what the earlier flags gave; any other source replaces.
+  if (d.repeatable && where.starts_with("--") && origin[index_of(d)].starts_with("--")) {
+    combined = d.show(options);
+    combined += ',';
+    combined += value;
+    value = combined;
+  }
   if (!d.set(options, value, why)) {
     error = where + ": " + why;
     return false;

@@ -35,6 +35,21 @@ std::optional<std::string> scalar_text(const toml::node& n, std::string& error) 
   return std::nullopt;
 }
 
+// A TOML array of strings as the comma-separated text a list option's setter takes.
+std::optional<std::string> array_text(const toml::array& items, std::string& error) {
+  std::string out;
+  for (const auto& item : items) {
+    const auto* s = item.as_string();
+    if (s == nullptr || s->get().find(',') != std::string::npos) {
+      error = "expected an array of strings without commas";
+      return std::nullopt;
+    }
+    if (!out.empty()) out += ',';
+    out += s->get();
+  }
+  return out;
+}
+
 bool read_file(const std::filesystem::path& path, std::string& text, std::string& error) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
@@ -78,7 +93,8 @@ bool apply_config_entry(const std::string& where, std::string_view name, const t
     return false;
   }
   std::string why;
-  const auto value = scalar_text(node, why);
+  const auto value =
+      d->repeatable && node.is_array() ? array_text(*node.as_array(), why) : scalar_text(node, why);
   if (!value) {
     error = at + ": " + std::string(name) + ": " + why;
     return false;

@@ -169,6 +169,26 @@ TEST(options, rtmp_and_http_cannot_share_a_port) {
   EXPECT_FALSE(run({"--rtmp-listen", ":0", "--http-listen", ":0"}).exit);
 }
 
+TEST(options, webhook_urls_need_a_secret) {
+  const auto r = run({"--webhook-url", "https://hooks.example.com/lectern"});
+  expect_error(r, "webhook_urls are set (from --webhook-url)", "LECTERN_WEBHOOK_SECRET");
+  const auto ok = run({"--webhook-url", "https://hooks.example.com/lectern"},
+                      {{"LECTERN_WEBHOOK_SECRET", "0123456789abcdef"}});
+  EXPECT_FALSE(ok.exit) << ok.output;
+  EXPECT_FALSE(run({"--webhook-secret", "0123456789abcdef"}).exit);  // a secret alone is fine
+}
+
+TEST(options, bad_webhook_values_say_why) {
+  expect_error(run({"--webhook-url", "ftp://x.example/"}), "--webhook-url", "http:// or https://");
+  expect_error(run({"--webhook-url", "http://u:p@x.example/"}), "--webhook-url", "credentials");
+  expect_error(run({"--webhook-url", "http://x.example:99999/"}), "--webhook-url", "1..65535");
+  expect_error(run({}, {{"LECTERN_WEBHOOK_URLS", "http://a.example/,nope"}}),
+               "LECTERN_WEBHOOK_URLS", "'nope'");
+  expect_error(run({"--webhook-secret", "short"}), "--webhook-secret", "at least 16");
+  const temp_file file("webhook_urls = [\"http://a.example/\", 3]\n");
+  expect_error(run({"--config", file.path()}), "line 1: webhook_urls", "array of strings");
+}
+
 TEST(options, exceptions_from_getenv_do_not_escape) {
   const std::vector<std::string_view> none;
   const auto r = parse_options(none, [](std::string_view) -> std::optional<std::string> {

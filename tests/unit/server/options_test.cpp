@@ -34,6 +34,8 @@ TEST(options, defaults_without_any_source) {
   EXPECT_EQ(o.gop_cache_ms, 20000ms);
   EXPECT_EQ(o.record_flush_interval, 1000ms);
   EXPECT_TRUE(o.low_latency);
+  EXPECT_TRUE(o.webhook_urls.empty());
+  EXPECT_TRUE(o.webhook_secret.empty());
 }
 
 TEST(options, resolved_threads) {
@@ -128,6 +130,36 @@ TEST(options, config_file_takes_native_toml_types) {
   EXPECT_EQ(r.options.max_lag, 800ms);
   EXPECT_EQ(r.options.data_dir, "/var/lib/lectern");
   EXPECT_EQ(r.options.rtmp_listen, (listen_address{"127.0.0.1", 0}));
+}
+
+TEST(options, list_names_the_key_and_variable_in_the_plural) {
+  const auto& d = descriptor("webhook-url");
+  EXPECT_EQ(d.toml_key(), "webhook_urls");
+  EXPECT_EQ(d.env_name(), "LECTERN_WEBHOOK_URLS");
+  EXPECT_EQ(descriptor("webhook-secret").env_name(), "LECTERN_WEBHOOK_SECRET");
+}
+
+TEST(options, repeated_list_flags_add_up_and_replace_lower_sources) {
+  const temp_file file(
+      "webhook_urls = [\"http://config.example/a\", \"http://config.example/b\"]\n"
+      "webhook_secret = \"0123456789abcdef\"\n");
+  const auto from_file = run({"--config", file.path()});
+  ASSERT_FALSE(from_file.exit) << from_file.output;
+  EXPECT_EQ(from_file.options.webhook_urls,
+            (std::vector<std::string>{"http://config.example/a", "http://config.example/b"}));
+
+  const auto r = run({"--config", file.path(), "--webhook-url", "http://flag.example/1",
+                      "--webhook-url=http://flag.example/2,http://flag.example/3"},
+                     {{"LECTERN_WEBHOOK_URLS", "http://env.example/x"}});
+  ASSERT_FALSE(r.exit) << r.output;
+  EXPECT_EQ(r.options.webhook_urls,
+            (std::vector<std::string>{"http://flag.example/1", "http://flag.example/2",
+                                      "http://flag.example/3"}));
+
+  const auto env_only =
+      run({"--config", file.path()}, {{"LECTERN_WEBHOOK_URLS", "http://env.example/x"}});
+  ASSERT_FALSE(env_only.exit) << env_only.output;
+  EXPECT_EQ(env_only.options.webhook_urls, (std::vector<std::string>{"http://env.example/x"}));
 }
 
 TEST(options, boolean_flags_and_their_negations) {

@@ -95,6 +95,8 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"gop-cache-bytes", "0"},
       {"gop-cache-ms", "900"},
       {"log-level", "debug"},
+      {"webhook-url", "http://127.0.0.1:9/hook, https://hooks.example.com/lectern?x=1"},
+      {"webhook-secret", "0123456789abcdef-sample"},
   };
   return values;
 }
@@ -120,6 +122,9 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.gop_cache_bytes, 0u);
   EXPECT_EQ(o.gop_cache_ms, 900ms);
   EXPECT_EQ(o.log_level, "debug");
+  EXPECT_EQ(o.webhook_urls, (std::vector<std::string>{"http://127.0.0.1:9/hook",
+                                                      "https://hooks.example.com/lectern?x=1"}));
+  EXPECT_EQ(o.webhook_secret, "0123456789abcdef-sample");
 }
 
 inline const option_descriptor& descriptor(std::string_view name) {
