@@ -211,23 +211,34 @@ std::string create_secret(const std::filesystem::path& file) {
   tmp += ".tmp-";
   tmp += std::to_string(::getpid());
   ::unlink(tmp.c_str());  // left over from a crash of this very pid number
-  const std::string secret = random_bytes(k_secret_bytes);
+  std::string secret = random_bytes(k_secret_bytes);
   {
     const fd_guard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (fd.get() < 0) secret_error(tmp, "cannot create", errno);
-    // The umask may only remove bits, but be explicit: the secret is for this user alone.
-    if (::fchmod(fd.get(), 0600) != 0) secret_error(tmp, "cannot chmod", errno);
-    write_all(tmp, fd.get(), secret);
-    if (::fsync(fd.get()) != 0) secret_error(tmp, "cannot fsync", errno);
+    try {
+      // The umask may only remove bits, but be explicit: the secret is for this user alone.
+      if (::fchmod(fd.get(), 0600) != 0) secret_error(tmp, "cannot chmod", errno);
+      write_all(tmp, fd.get(), secret);
+      if (::fsync(fd.get()) != 0) secret_error(tmp, "cannot fsync", errno);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
   }
-  const int linked = ::link(tmp.c_str(), file.c_str());
-  const int link_errno = errno;
-  if (linked != 0 && link_errno != EEXIST && ::rename(tmp.c_str(), file.c_str()) == 0) {
+  if (::link(tmp.c_str(), file.c_str()) != 0) {
+    const int err = errno;
+    if (err == EEXIST) {  // another process created it first: use theirs
+      ::unlink(tmp.c_str());
+      if (auto theirs = read_secret(file)) return *theirs;
+      secret_error(file, "disappeared while being created", 0);
+    }
     // A file system without hard links: rename is atomic too, just not exclusive.
+    if (::rename(tmp.c_str(), file.c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      secret_error(file, "cannot create", err);
+    }
   } else {
     ::unlink(tmp.c_str());
-    if (linked != 0 && link_errno != EEXIST) secret_error(file, "cannot create", link_errno);
-    if (linked != 0) return *read_secret(file);  // another process created it first
   }
   const auto dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   const fd_guard dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

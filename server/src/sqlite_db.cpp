@@ -180,7 +180,7 @@ bool statement::step() {
   what += "\"";
   std::string error = db_.describe(rc, what);  // before reset(), which may change the message
   reset();
-  throw store_error(std::move(error));
+  throw store_error(error);
 }
 
 std::int64_t statement::exec() {
