@@ -390,6 +390,29 @@ TEST_F(RoomStateSo, LockTimesOut) {
   EXPECT_EQ(frames[0]["op"], "so.change");
 }
 
+TEST_F(RoomStateSo, UnlockSendsEachSubscriberOnlyWhatItLacks) {
+  connect(1, "quiz");
+  connect(2, "quiz");
+  h.send(2, {{"op", "so.lock"}, {"so", "quiz"}});
+  set(2, "quiz", "a", 1);
+  auto late = frames_to(connect(3, "quiz"), 3);  // joins during the lock: has "a" already
+  EXPECT_EQ(late[0]["slots"]["a"], 1);
+  auto fx = h.send(2, {{"op", "so.unlock"}, {"so", "quiz"}});
+  EXPECT_TRUE(frames_to(fx, 3).empty());
+  EXPECT_EQ(frames_to(fx, 1).size(), 1u);
+}
+
+TEST_F(RoomStateSo, ABatchLongerThanTheHistoryArrivesAsFullState) {
+  connect(1, "quiz");
+  connect(2, "quiz");
+  h.send(2, {{"op", "so.lock"}, {"so", "quiz"}});
+  for (int i = 0; i < 300; ++i) set(2, "quiz", "s", i);
+  auto frames = frames_to(h.send(2, {{"op", "so.unlock"}, {"so", "quiz"}}), 1);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]["op"], "so.state");
+  EXPECT_EQ(frames[0]["slots"]["s"], 299);
+}
+
 TEST_F(RoomStateSo, UnlockWithoutTheLockIsRefused) {
   connect(2, "quiz");
   auto frames = frames_to(h.send(2, {{"op", "so.unlock"}, {"so", "quiz"}}), 2);
