@@ -94,8 +94,8 @@ struct webhooks::impl {
 
   webhook_settings settings;
   logger& log;
-  asio::io_context context;  // first: destroyed after everything that uses it
-  asio::ssl::context tls;
+  asio::ssl::context tls;    // before context: streams left in its queue at a forced stop use it
+  asio::io_context context;  // before the timers and attempts, which must go first
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::thread thread;
   std::future<void> finished;
@@ -235,7 +235,7 @@ bool webhooks::impl::finish(delivery d, const webhook_response& r) {
                               " attempts; last: " + why);
     return true;
   }
-  const auto backoff = settings.first_backoff * (1 << d.retries);
+  const auto backoff = settings.first_backoff * (1 << std::min(d.retries, 16));
   ++d.retries;
   d.not_before = clock_type::now() + backoff;
   log.debug(k_component, "attempt " + std::to_string(d.retries) + " of " + what + " failed (" +
