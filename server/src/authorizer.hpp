@@ -33,8 +33,8 @@ struct access_decision {
   bool record = false;
 };
 
-/// Decides who may publish and play. The classroom layer supplies rooms and tokens; until
-/// then the server has an allow-all policy (--open) and a refuse-all one.
+/// Decides who may publish and play: room tokens (classroom_authorizer) or, with --open,
+/// anyone (open_authorizer).
 class authorizer {
  public:
   virtual ~authorizer() = default;
@@ -56,21 +56,5 @@ class open_authorizer final : public authorizer {
   }
 };
 
-/// Without --open and without classrooms, nothing may be published or played.
-class closed_authorizer final : public authorizer {
- public:
-  access_decision publish(const access_request&) override { return refuse(); }
-  access_decision play(const access_request&) override { return refuse(); }
-
- private:
-  static access_decision refuse() {
-    access_decision d;
-    d.reason = k_reason;
-    return d;
-  }
-  static constexpr std::string_view k_reason =
-      "This server has no rooms or tokens configured yet; start lectern-server with --open "
-      "to run an auth-free relay.";
-};
 
 }  // namespace lectern::server

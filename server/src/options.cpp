@@ -95,6 +95,30 @@ bool set_path(server_options& o, std::string_view v, std::string& error) {
   return true;
 }
 
+bool set_public_url(server_options& o, std::string_view v, std::string& error) {
+  const auto url = trim(v);
+  if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
+    error = quote_value(v) +
+            " is not an http:// or https:// URL (e.g. http://classes.example.org:8080)";
+    return false;
+  }
+  o.public_url = std::string(url);
+  return true;
+}
+std::string show_public_url(const server_options& o) {
+  return o.public_url;
+}
+
+bool set_session_hours(server_options& o, std::string_view v, std::string& error) {
+  const auto n = parse_count(v, 1, 24 * 90, error);
+  if (!n) error += " (whole hours, 1 to 2160)";
+  if (n) o.admin_session_ttl = std::chrono::hours(static_cast<std::int64_t>(*n));
+  return n.has_value();
+}
+std::string show_session_hours(const server_options& o) {
+  return std::to_string(o.admin_session_ttl.count());
+}
+
 bool set_log_level(server_options& o, std::string_view v, std::string& error) {
   const auto level = parse_log_level(trim(v));
   if (!level) {
@@ -193,6 +217,13 @@ constexpr std::array k_options{
                       "HTTP listen address for the control API, web panel and HTTP-FLV. Port "
                       "0 picks a free port.",
                       show_address<&o::http_listen>, set_address<&o::http_listen>},
+    option_descriptor{"public-url", g::network, "URL",
+                      "The server's address as clients reach it (http://host:port), used in join "
+                      "links and RTMP URLs; empty: taken from each request's Host header.",
+                      show_public_url, set_public_url},
+    option_descriptor{"admin-session-hours", g::limits, "N",
+                      "An admin's login lasts this many hours after the last request, 1..2160.",
+                      show_session_hours, set_session_hours},
     option_descriptor{"open", g::network, "",
                       "Auth-free relay: anyone may publish and play any live/NAME. For local "
                       "use and benchmarks only.",

@@ -54,6 +54,8 @@ struct server_options {
   bool low_latency = true;                                // --low-latency / --no-low-latency
   std::vector<std::string> webhook_urls;                  // --webhook-url (repeatable)
   std::string webhook_secret;                             // --webhook-secret
+  std::string public_url;                                 // --public-url (empty: the Host header)
+  std::chrono::hours admin_session_ttl{12};               // --admin-session-hours
 
   /// `threads`, or the number of cores (at least 1) when it is 0.
   unsigned resolved_threads() const;

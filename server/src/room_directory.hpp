@@ -18,6 +18,7 @@ struct room_summary {
   int max_students = 100;
   int buffer_ms = 1000;
   bool record = false;
+  std::string welcome;
 };
 
 /// A token's meaning: which room, which role.

@@ -5,12 +5,21 @@
 
 namespace lectern::server {
 
-room_effects room_state::set_teacher_live(bool live, std::int64_t /*now_ms*/) {
+room_effects room_state::set_teacher_live(bool live, std::int64_t now_ms) {
   room_effects fx;
   const json* now = object(k_room).so.get("teacher_live");
   if (now && *now == live) return fx;
   std::vector<so_edit> edits;
   edits.push_back({"teacher_live", json(live)});
+  // The teacher going live starts the class (if nobody pressed start yet), in the same
+  // change; stopping the stream does not end it: a teacher whose connection drops comes
+  // back to the same class.
+  const json* cls = object(k_room).so.get("class");
+  if (live && (!cls || cls->value("state", "") != "live")) {
+    edits.push_back(
+        {"class", json{{"state", "live"}, {"started_at", now_ms}, {"ended_at", nullptr}}});
+    fx.class_live = true;
+  }
   server_write(k_room, std::move(edits), fx);
   std::vector<conn_handle> everyone;
   for (const auto& [conn, c] : connections_) {

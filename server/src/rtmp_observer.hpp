@@ -2,10 +2,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "authorizer.hpp"
+#include "lectern/shared/data_message.hpp"
 
 namespace lectern::server {
 
@@ -34,6 +36,27 @@ struct rtmp_player_stats {
   bool receive_video = true;
 };
 
+/// An RTMP connection that uses remote shared objects (RTMP spec 7.1.3), as the classroom
+/// sees it. Both functions are thread-safe (they post to the session's thread).
+struct rtmp_so_client {
+  std::uint64_t session_id = 0;
+  std::string peer;
+  std::string app;    ///< "live"
+  std::string query;  ///< the connect URL's query: "token=…&name=…"
+  bool amf3 = false;  ///< the client connected with objectEncoding 3
+  std::function<void(shared::rtmp::shared_object_message)> send;
+  std::function<void(std::string reason)> close;
+};
+
+/// The classroom's side of one RTMP shared-object connection: the session hands it each
+/// shared object message (on the session's thread, in order) and says when it ends.
+class rtmp_so_link {
+ public:
+  virtual ~rtmp_so_link() = default;
+  virtual void on_message(shared::rtmp::shared_object_message m) = 0;
+  virtual void on_close() = 0;
+};
+
 /// Told about publications and playbacks as they start and stop, on the session's own
 /// thread: the classroom layer keeps attendance, the teacher's live flag and a way to
 /// kick from it. Implementations must be thread-safe and quick (no I/O).
@@ -44,6 +67,12 @@ class rtmp_observer {
   virtual void on_publish_stop(const rtmp_activity&) {}
   virtual void on_play_start(const rtmp_activity&) {}
   virtual void on_play_stop(const rtmp_activity&) {}
+  /// A connection sent its first shared object message. Null (with `refusal` set) when it
+  /// may not use shared objects; the session then tells the client and closes.
+  virtual std::shared_ptr<rtmp_so_link> open_shared_objects(rtmp_so_client, std::string& refusal) {
+    refusal = "this server has no shared objects";
+    return nullptr;
+  }
 };
 
 }  // namespace lectern::server

@@ -381,6 +381,7 @@ void rtmp_session::send_data_status(std::uint32_t stream_id, std::string_view ha
 void rtmp_session::finish() {
   for (auto& [id, s] : streams_) stop_stream(*s, false);
   streams_.clear();
+  if (so_link_) std::exchange(so_link_, nullptr)->on_close();
   std::ostringstream line;
   line << "conn " << id_ << " " << peer_ << " closed after " << duration_text(since(started_))
        << ": " << (close_reason_.empty() ? "closed" : close_reason_) << "; " << summary();

@@ -83,6 +83,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   void on_data(shared::rtmp::message&& m);
   void on_media(shared::rtmp::message&& m);
   void on_user_control(const shared::rtmp::message& m);
+  void on_shared_object(const shared::rtmp::message& m);
   void reply_result(double transaction_id);
   void reply_error(double transaction_id, std::string_view code, std::string_view description);
   net_stream* stream(std::uint32_t id);
@@ -139,6 +140,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   std::uint32_t next_stream_id_ = 1;
   std::uint64_t vod_generations_ = 0;  // session-wide, so a new stream never reuses one
   std::map<std::uint32_t, std::unique_ptr<net_stream>> streams_;
+  std::shared_ptr<rtmp_so_link> so_link_;  // set by the first shared object message
 
   clock::time_point last_received_;
   clock::time_point last_written_;

@@ -1,6 +1,7 @@
 // Commands and messages a client sends (RTMP spec 7.2), answered the way Flash Media
 // Server does, so that ffmpeg, OBS, GStreamer, librtmp and Flash/AIR clients all work.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
@@ -20,6 +21,54 @@ constexpr std::uint32_t k_window_ack_size = 2'500'000;
 constexpr std::uint32_t k_max_streams = 16;
 
 }  // namespace
+
+void rtmp_session::on_shared_object(const rtmp::message& m) {
+  rtmp::shared_object_message so;
+  if (auto ec = rtmp::parse_shared_object(m, so)) {
+    close("protocol error: malformed shared object message: " + ec.message());
+    return;
+  }
+  if (!so_link_) {
+    std::string refusal;
+    if (server_.observer != nullptr && connected_) {
+      rtmp_so_client c;
+      c.session_id = id_;
+      c.peer = peer_;
+      c.app = app_;
+      c.query = connect_query_;
+      c.amf3 = amf3_;
+      auto* ctx = &worker_.context;
+      c.send = [weak = weak_from_this(), ctx, amf3 = amf3_](rtmp::shared_object_message msg) {
+        boost::asio::post(*ctx, [weak, amf3, msg = std::move(msg)] {
+          if (auto self = weak.lock(); self && !self->closing_) {
+            self->send(rtmp::make_shared_object(msg, 0, amf3));
+          }
+        });
+      };
+      c.close = [weak = weak_from_this(), ctx](std::string reason) {
+        boost::asio::post(*ctx, [weak, reason = std::move(reason)] {
+          if (auto self = weak.lock()) self->close(reason);
+        });
+      };
+      so_link_ = server_.observer->open_shared_objects(std::move(c), refusal);
+    } else {
+      refusal = connected_ ? "this server has no shared objects" : "connect first";
+    }
+    if (!so_link_) {
+      rtmp::shared_object_message reply;
+      reply.name = so.name;
+      rtmp::so_event status;
+      status.type = rtmp::so_event_type::status;
+      status.code = "SharedObject.NoAccess";  // not an FMS code name; the level says error
+      status.level = "error";
+      reply.events.push_back(std::move(status));
+      send(rtmp::make_shared_object(reply, 0, amf3_));
+      close_after_flush("shared objects refused: " + refusal);
+      return;
+    }
+  }
+  so_link_->on_message(std::move(so));
+}
 
 void rtmp_session::dispatch(rtmp::message&& m) {
   switch (m.kind()) {
@@ -51,8 +100,7 @@ void rtmp_session::dispatch(rtmp::message&& m) {
       return;
     case message_type::shared_object_amf0:
     case message_type::shared_object_amf3:
-      // Remote shared objects arrive with the classroom layer.
-      server_.log.debug("rtmp", "conn " + std::to_string(id_) + ": shared object ignored");
+      on_shared_object(m);
       return;
     default:
       // Protocol control (chunk size, abort, acks, window) is applied by the chunk reader;

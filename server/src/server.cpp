@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "authorizer.hpp"
+#include "control_plane.hpp"
 #include "recording_finalizer.hpp"
 #include "rtmp_session.hpp"
 #include "server_context.hpp"
@@ -38,11 +39,6 @@ live_stream_limits stream_limits(const server_options& o) {
   return l;
 }
 
-std::unique_ptr<authorizer> make_authorizer(const server_options& o) {
-  if (o.open) return std::make_unique<open_authorizer>();
-  return std::make_unique<closed_authorizer>();
-}
-
 }  // namespace
 
 struct server::impl {
@@ -50,17 +46,27 @@ struct server::impl {
       : options(o),
         log(l),
         streams(stream_limits(o)),
-        auth(make_authorizer(o)),
-        finalizer(make_finalizer(l)),
-        context{options, log, streams, *auth, *finalizer, nullptr, o.data_dir / "recordings"} {
+        finalizer(make_finalizer(l, this)),
+        control(std::make_unique<control_plane>(o, l, streams)),
+        context{options,
+                log,
+                streams,
+                control->auth(),
+                *finalizer,
+                &control->observer(),
+                o.data_dir / "recordings"} {
     const auto n = o.resolved_threads();
     for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<worker>());
   }
 
-  static std::unique_ptr<recording_finalizer> make_finalizer(logger& l) {
+  static std::unique_ptr<recording_finalizer> make_finalizer(logger& l, impl* self) {
     recording_finalizer::options o;
-    o.on_done = [&l](const recording_finalizer::result& r) {
+    o.on_done = [&l, self](const recording_finalizer::result& r) {
       if (!r.ec) {
+        if (self->control) {
+          self->control->recording_finished(r.file, static_cast<std::int64_t>(r.duration_ms),
+                                            static_cast<std::int64_t>(r.file_size));
+        }
         l.info("record", "finished " + r.file.string() + ": " +
                              duration_text(std::chrono::milliseconds(r.duration_ms)) + ", " +
                              size_text(r.file_size) + ", with a seek index");
@@ -79,10 +85,14 @@ struct server::impl {
   const server_options& options;
   logger& log;
   stream_registry streams;
-  std::unique_ptr<authorizer> auth;
   std::unique_ptr<recording_finalizer> finalizer;
+  std::unique_ptr<control_plane> control;
   server_context context;
   std::vector<std::unique_ptr<worker>> workers;
+  // The control plane's timers and listener live on the workers' contexts; they go first.
+  ~impl() {
+    if (control) control->release_io();
+  }
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::signal_set> signals;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -140,6 +150,7 @@ void server::impl::stop() {
   log.info("server", "stopping: no new connections; closing clients and finishing recordings");
   boost::system::error_code ignored;
   acceptor->close(ignored);
+  control->stop();
   for (auto& w : workers) {
     asio::post(w->context, [wp = w.get()] {
       // Copy: closing a session removes it from the map.
@@ -214,16 +225,31 @@ int server::run() {
     m.stop();
   });
   const auto bound = m.acceptor->local_endpoint();
-  // Scripts and tests read this line to learn the port (port 0 picks a free one).
+  tcp::endpoint http_bound;
+  try {
+    std::vector<asio::io_context*> contexts;
+    for (auto& w : m.workers) contexts.push_back(&w->context);
+    http_bound = m.control->listen(contexts, bound.port());
+  } catch (const std::exception& e) {
+    m.log.error("server", "cannot listen for HTTP on " + m.options.http_listen.to_string() + ": " +
+                              e.what() +
+                              "; is another server using the port? Pick one with "
+                              "--http-listen.");
+    return 1;
+  }
+  // Scripts and tests read these lines to learn the ports (port 0 picks a free one).
   std::cout << "listening rtmp " << endpoint_text(bound) << std::endl;
+  std::cout << "listening http " << endpoint_text(http_bound) << std::endl;
   m.log.info("server", std::string("lectern-server ") + LECTERN_VERSION + " serving RTMP on " +
                            endpoint_text(bound) + " with " + std::to_string(m.workers.size()) +
                            " worker thread(s), data in " + m.options.data_dir.string() +
+                           " and HTTP on " + endpoint_text(http_bound) +
                            (m.options.open ? "; --open: anyone may publish and play"
-                                           : "; publishing and playing are refused until rooms "
-                                             "exist (use --open for an auth-free relay)"));
+                                           : "; publishing and playing need a room's token"));
 
   asio::co_spawn(main_ctx, m.accept_loop(), asio::detached);
+  m.control->set_relay_counters({[&m] { return m.context.connections.load(); }});
+  m.control->start();
 
   for (auto& w : m.workers) m.guards.emplace_back(w->context.get_executor());
   std::vector<std::thread> threads;
@@ -234,6 +260,7 @@ int server::run() {
   main_ctx.run();
   for (auto& t : threads) t.join();
   m.finalizer->wait_idle();
+  m.control->close_store();
   m.log.info("server", "stopped");
   return 0;
 }

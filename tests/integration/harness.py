@@ -106,22 +106,38 @@ def note(message: str) -> None:
 # The server
 
 
-class Server:
-    """One lectern-server: --open, RTMP on 127.0.0.1:0, its own data directory."""
+ADMIN_PASSWORD = "correct horse battery staple"
 
-    LISTEN_RE = re.compile(r"^listening rtmp 127\.0\.0\.1:(\d+)$")
+
+class Server:
+    """One lectern-server on 127.0.0.1 port 0 (RTMP and HTTP), its own data directory.
+    `open_relay` runs it with --open (no tokens); otherwise it is a classroom server whose
+    first admin is 'admin' with ADMIN_PASSWORD (unless `admin_password` says otherwise)."""
+
+    LISTEN_RE = re.compile(r"^listening (rtmp|http) 127\.0\.0\.1:(\d+)$")
 
     def __init__(self, test: "IntegrationTest", extra_args: Sequence[str] = (),
-                 name: str = "server", threads: int = 2):
+                 name: str = "server", threads: int = 2, open_relay: bool = True,
+                 admin_password: Optional[str] = ADMIN_PASSWORD,
+                 data_dir: Optional[Path] = None):
         self.test = test
         self.name = name
-        self.data_dir = test.tmp / f"{name}-data"
-        self.args = [server_binary(), "--open", "--rtmp-listen", f"{LOOPBACK}:0",
+        self.data_dir = data_dir or test.tmp / f"{name}-data"
+        self.args = [server_binary(), *(["--open"] if open_relay else []),
+                     "--rtmp-listen", f"{LOOPBACK}:0",
                      "--http-listen", f"{LOOPBACK}:0",  # never the shared default 8080
                      "--data-dir", self.data_dir, "--threads", str(threads), *extra_args]
-        self.proc = test.spawn(name, self.args, stdout_pipe=True)
+        env = dict(os.environ)
+        env.pop("LECTERN_ADMIN_PASSWORD", None)
+        if admin_password is not None:
+            env["LECTERN_ADMIN_PASSWORD"] = admin_password
+        self.proc = test.spawn(name, self.args, stdout_pipe=True, env=env)
         self._stdout_rest = b""
-        self.port = self._read_port(timeout=10)
+        self.ports: dict = {}
+        self._read_ports(timeout=15)
+        self.port = self.ports["rtmp"]
+        self.http_port = self.ports["http"]
+        self.http = f"http://{LOOPBACK}:{self.http_port}"
         # Keep reading stdout (to its file) so that the server can never block on it.
         threading.Thread(target=self._drain_stdout, daemon=True).start()
 
@@ -142,7 +158,7 @@ class Server:
                 f.write(chunk)
                 f.flush()
 
-    def _read_port(self, timeout: float) -> int:
+    def _read_ports(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         out = self.proc.popen.stdout
         assert out is not None
@@ -157,11 +173,13 @@ class Server:
                 for line in buf.decode(errors="replace").splitlines():
                     m = self.LISTEN_RE.match(line.strip())
                     if m:
-                        self._stdout_rest = buf
-                        return int(m.group(1))
+                        self.ports[m.group(1)] = int(m.group(2))
+                if "rtmp" in self.ports and "http" in self.ports:
+                    self._stdout_rest = buf
+                    return
             elif self.proc.poll() is not None:
                 break
-        raise AssertionError(f"server printed no 'listening rtmp' line; stdout {buf!r}\n"
+        raise AssertionError(f"server printed no 'listening rtmp/http' lines; stdout {buf!r}\n"
                              f"{self.proc.describe()}")
 
     @property
@@ -271,17 +289,18 @@ class IntegrationTest(unittest.TestCase):
 
     # -- starting things
 
-    def spawn(self, name: str, args: Sequence[Any], stdout_pipe: bool = False) -> Proc:
+    def spawn(self, name: str, args: Sequence[Any], stdout_pipe: bool = False,
+              env: Optional[dict] = None) -> Proc:
         base, n = name, 1
         while any(p.name == name for p in self.procs):
             n += 1
             name = f"{base}-{n}"
-        p = Proc(name, [str(a) for a in args], self.tmp, stdout_pipe=stdout_pipe)
+        p = Proc(name, [str(a) for a in args], self.tmp, stdout_pipe=stdout_pipe, env=env)
         self.procs.append(p)
         return p
 
-    def start_server(self, *extra_args: str, name: str = "server") -> Server:
-        s = Server(self, extra_args, name=name)
+    def start_server(self, *extra_args: str, name: str = "server", **kw: Any) -> Server:
+        s = Server(self, extra_args, name=name, **kw)
         self.servers.append(s)
         return s
 
@@ -294,7 +313,8 @@ class IntegrationTest(unittest.TestCase):
                        ffmpeg_publish_args(server.url(name), duration, progress=progress, **kw))
         p.progress = progress  # type: ignore[attr-defined]
         if wait:
-            server.wait_for_log(rf"publishes live/{re.escape(name)}\b", 10, after=mark)
+            key = name.split("?")[0]  # the log names the stream without its query
+            server.wait_for_log(rf"publishes live/{re.escape(key)}\b", 10, after=mark)
         return p
 
     def null_player(self, server: Server, name: str, duration: Optional[float] = None,

@@ -97,6 +97,8 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"log-level", "debug"},
       {"webhook-url", "http://127.0.0.1:9/hook, https://hooks.example.com/lectern?x=1"},
       {"webhook-secret", "0123456789abcdef-sample"},
+      {"public-url", "http://classes.example.org:8080"},
+      {"admin-session-hours", "3"},
   };
   return values;
 }
@@ -125,6 +127,8 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.webhook_urls, (std::vector<std::string>{"http://127.0.0.1:9/hook",
                                                       "https://hooks.example.com/lectern?x=1"}));
   EXPECT_EQ(o.webhook_secret, "0123456789abcdef-sample");
+  EXPECT_EQ(o.public_url, "http://classes.example.org:8080");
+  EXPECT_EQ(o.admin_session_ttl, std::chrono::hours(3));
 }
 
 inline const option_descriptor& descriptor(std::string_view name) {

@@ -251,8 +251,13 @@ TEST_F(RoomStateClass, TeacherStreamEvents) {
     EXPECT_EQ(
         find_op(frames, "event"),
         (json{{"op", "event"}, {"code", "NetStream.Play.PublishNotify"}, {"stream", "live/3"}}));
-    EXPECT_EQ(find_op(frames, "so.change", "room")["changes"][0]["value"], true);
+    const auto changes = find_op(frames, "so.change", "room")["changes"];
+    EXPECT_EQ(changes[0]["value"], true);
+    // Going live starts the class.
+    EXPECT_EQ(changes[1]["slot"], "class");
+    EXPECT_EQ(changes[1]["value"]["state"], "live");
   }
+  EXPECT_EQ(fx.class_live, std::optional<bool>(true));
   EXPECT_TRUE(h.room.set_teacher_live(true, h.now).empty());
   fx = h.room.set_teacher_live(false, h.now);
   EXPECT_EQ(find_op(frames_to(fx, 2), "event")["code"], "NetStream.Play.UnpublishNotify");

@@ -1,0 +1,221 @@
+// Admin authentication: login/logout, sessions by cookie or bearer token, CSRF, audit.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api_context.hpp"
+#include "crypto.hpp"
+#include "http_util.hpp"
+#include "login_limiter.hpp"
+#include "options.hpp"
+#include "store.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view k_cookie = "lectern_session";
+
+std::optional<std::string> bearer_token(const request_context& ctx) {
+  const auto h = ctx.header(http::field::authorization);
+  if (!h) return std::nullopt;
+  constexpr std::string_view prefix = "Bearer ";
+  if (h->size() <= prefix.size() || h->substr(0, prefix.size()) != prefix) {
+    throw api_error(http::status::unauthorized, "unauthorized",
+                    "the Authorization header must be 'Bearer TOKEN' with the token from "
+                    "POST /api/v1/login");
+  }
+  return std::string(h->substr(prefix.size()));
+}
+
+bool safe_method(http::verb v) {
+  return v == http::verb::get || v == http::verb::head;
+}
+
+std::string string_field(const json& body, const char* name) {
+  const auto it = body.find(name);
+  if (it == body.end() || !it->is_string()) {
+    throw api_error(http::status::bad_request, "bad_request",
+                    std::string("the body needs a string field '") + name + "'");
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+asio::awaitable<admin_identity> require_admin(api_context& api, request_context& ctx) {
+  admin_identity who;
+  auto token = bearer_token(ctx);
+  if (!token) {
+    token = ctx.cookie(k_cookie);
+    who.via_cookie = token.has_value();
+  }
+  if (!token || token->empty()) {
+    throw api_error(http::status::unauthorized, "unauthorized",
+                    "log in first: POST /api/v1/login, then send 'Authorization: Bearer TOKEN' "
+                    "or the session cookie");
+  }
+  const auto hash = sha256_hex(*token);
+  const auto now = api.now_ms();
+  const auto ttl_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(api.options.admin_session_ttl).count();
+  auto session = co_await api.db.run([&](database& db) {
+    auto s = db.admin_sessions.find_valid(hash, now);
+    // Sliding expiry: an admin who keeps working stays logged in.
+    if (s) db.admin_sessions.touch(s->id, now, now + ttl_ms);
+    return s;
+  });
+  if (!session) {
+    throw api_error(http::status::unauthorized, "unauthorized",
+                    "the session has expired or the token is not valid; log in again");
+  }
+  if (who.via_cookie && !safe_method(ctx.method())) {
+    const auto csrf = ctx.header("X-CSRF-Token");
+    if (!csrf || !constant_time_equal(*csrf, session->csrf_token)) {
+      throw api_error(http::status::forbidden, "csrf",
+                      "a request authenticated by cookie must carry the X-CSRF-Token header "
+                      "from the login answer");
+    }
+  }
+  who.admin_id = session->admin_id;
+  who.username = session->username;
+  co_return who;
+}
+
+void audit(api_context& api, const admin_identity& who, const request_context& ctx,
+           std::string action, std::string target, json detail) {
+  audit_fields f;
+  f.at = api.now_ms();
+  f.admin_id = who.admin_id;
+  f.actor = who.username;
+  f.action = std::move(action);
+  f.target = std::move(target);
+  f.detail_json = detail.dump();
+  f.peer = ctx.peer();
+  api.db.post([f = std::move(f)](database& db) { db.audit.add(f); });
+}
+
+namespace {
+
+asio::awaitable<http::message_generator> login(api_context& api, request_context& ctx) {
+  const auto body = parse_json_body(ctx);
+  const auto username = string_field(body, "username");
+  const auto password = string_field(body, "password");
+  const auto now = login_limiter::clock::now();
+  const auto peer_key = "addr:" + ctx.peer();
+  const auto user_key = "user:" + username;
+  const auto wait =
+      std::max(api.limiter.retry_after(peer_key, now), api.limiter.retry_after(user_key, now));
+  if (wait > 0) {
+    auto res = error_reply(ctx, http::status::too_many_requests, "rate_limited",
+                           "too many failed logins; try again in " + std::to_string(wait) + " s");
+    co_return res;
+  }
+  auto admin =
+      co_await api.db.run([&](database& db) { return db.admins.find_by_username(username); });
+  // Hash even for an unknown user, so timing does not tell which names exist.
+  const std::string stored = admin ? admin->password_hash : std::string();
+  const bool ok = co_await asio::co_spawn(
+      api.kdf_pool,
+      [&]() -> asio::awaitable<bool> {
+        if (stored.empty()) {
+          (void)verify_password(password, api.dummy_password_hash);
+          co_return false;
+        }
+        co_return verify_password(password, stored);
+      },
+      asio::use_awaitable);
+  if (!ok) {
+    api.limiter.failed(peer_key, now);
+    api.limiter.failed(user_key, now);
+    api.log.info("api", "failed login for '" + username + "' from " + ctx.peer());
+    throw api_error(http::status::unauthorized, "unauthorized", "wrong user name or password");
+  }
+  api.limiter.succeeded(peer_key);
+  api.limiter.succeeded(user_key);
+  const auto token = random_token(32);
+  const auto csrf = random_token(16);
+  const auto now_ms = api.now_ms();
+  const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(api.options.admin_session_ttl);
+  const auto expires = now_ms + ttl.count() * 1000;
+  co_await api.db.run([&](database& db) {
+    db.admin_sessions.remove_expired(now_ms);
+    db.admin_sessions.create(admin->id, sha256_hex(token), csrf, now_ms, expires, ctx.peer());
+    db.admins.touch_login(admin->id, now_ms);
+  });
+  admin_identity who{admin->id, admin->username, false};
+  audit(api, who, ctx, "login", "admin:" + admin->username);
+  cookie_options c;
+  c.max_age = ttl;
+  co_return json_reply(ctx, http::status::ok,
+                       json{{"token", token},
+                            {"csrf_token", csrf},
+                            {"username", admin->username},
+                            {"expires_at", expires}},
+                       {{http::field::set_cookie, set_cookie(k_cookie, token, c)}});
+}
+
+asio::awaitable<http::message_generator> logout(api_context& api, request_context& ctx) {
+  auto token = bearer_token(ctx);
+  if (!token) token = ctx.cookie(k_cookie);
+  if (token) {
+    const auto who = co_await require_admin(api, ctx);
+    const auto hash = sha256_hex(*token);
+    co_await api.db.run([&](database& db) { db.admin_sessions.remove(hash); });
+    audit(api, who, ctx, "logout", "admin:" + who.username);
+  }
+  cookie_options c;
+  c.max_age = std::chrono::seconds(0);
+  co_return json_reply(ctx, http::status::ok, json{{"logged_out", true}},
+                       {{http::field::set_cookie, set_cookie(k_cookie, "", c)}});
+}
+
+asio::awaitable<http::message_generator> me(api_context& api, request_context& ctx) {
+  const auto who = co_await require_admin(api, ctx);
+  co_return json_reply(ctx, http::status::ok,
+                       json{{"username", who.username}, {"id", who.admin_id}});
+}
+
+asio::awaitable<http::message_generator> change_password(api_context& api, request_context& ctx) {
+  const auto who = co_await require_admin(api, ctx);
+  const auto body = parse_json_body(ctx);
+  const auto current = string_field(body, "current_password");
+  const auto next = string_field(body, "new_password");
+  if (next.size() < 12 || next.size() > 1024) {
+    throw api_error(http::status::bad_request, "bad_request",
+                    "the new password must be 12 to 1024 characters long");
+  }
+  auto admin = co_await api.db.run([&](database& db) { return db.admins.find(who.admin_id); });
+  const auto hash = co_await asio::co_spawn(
+      api.kdf_pool,
+      [&]() -> asio::awaitable<std::string> {
+        if (!admin || !verify_password(current, admin->password_hash)) co_return std::string();
+        co_return hash_password(next);
+      },
+      asio::use_awaitable);
+  if (hash.empty()) {
+    throw api_error(http::status::forbidden, "forbidden", "the current password is wrong");
+  }
+  co_await api.db.run([&](database& db) {
+    db.admins.set_password(who.admin_id, hash);
+    // Every other session of this admin ends: a stolen cookie stops working.
+    db.admin_sessions.remove_for_admin(who.admin_id);
+  });
+  audit(api, who, ctx, "change_password", "admin:" + who.username);
+  co_return json_reply(ctx, http::status::ok,
+                       json{{"changed", true}, {"message", "password changed; log in again"}});
+}
+
+}  // namespace
+
+void register_auth_routes(http_router& r, api_context& api) {
+  r.add(http::verb::post, "/api/v1/login", [&api](request_context& c) { return login(api, c); });
+  r.add(http::verb::post, "/api/v1/logout", [&api](request_context& c) { return logout(api, c); });
+  r.add(http::verb::get, "/api/v1/me", [&api](request_context& c) { return me(api, c); });
+  r.add(http::verb::post, "/api/v1/me/password",
+        [&api](request_context& c) { return change_password(api, c); });
+}
+
+}  // namespace lectern::server

@@ -1,0 +1,447 @@
+#include "classroom.hpp"
+#include "classroom_runtime.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api_context.hpp"
+#include "classroom_authorizer.hpp"
+#include "crypto.hpp"
+#include "rtmp_session.hpp"
+#include "store.hpp"
+#include "webhooks.hpp"
+#include "ws_connection.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto k_tick = std::chrono::seconds(1);
+
+std::string stream_of(std::string_view key) {
+  constexpr std::string_view app = "live/";
+  return std::string(key.substr(0, app.size()) == app ? key.substr(app.size()) : key);
+}
+
+room_info info_of(const room_summary& r) {
+  room_info i;
+  i.id = r.id;
+  i.name = r.name;
+  i.welcome = r.welcome;
+  i.buffer_ms = r.buffer_ms;
+  i.max_students = r.max_students;
+  return i;
+}
+
+std::vector<persisted_so> persisted_of(std::vector<shared_object_record>&& records) {
+  std::vector<persisted_so> out;
+  for (auto& r : records) {
+    persisted_so p;
+    p.name = std::move(r.name);
+    p.version = static_cast<std::uint64_t>(r.version);
+    for (auto& s : r.slots) {
+      p.slots.emplace_back(std::move(s.slot), std::move(s.value_json),
+                           static_cast<std::uint64_t>(s.version));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::string_view close_reason(std::uint16_t code) {
+  switch (code) {
+    case k_close_kicked:
+      return "removed from the class";
+    case k_close_replaced:
+      return "replaced by a newer connection of the same participant";
+    case k_close_class_ended:
+      return "the class has ended";
+    case k_close_rate_limited:
+      return "too many messages";
+    case k_close_bad_request:
+      return "too many malformed messages";
+    case k_close_too_slow:
+      return "too slow";
+    default:
+      return "closed by the room";
+  }
+}
+
+}  // namespace
+
+classroom::classroom(store& db, room_directory& rooms, logger& log, webhooks* hooks,
+                     std::function<std::int64_t()> now_ms)
+    : db_(db),
+      rooms_(rooms),
+      log_(log),
+      hooks_(hooks),
+      now_ms_(std::move(now_ms)),
+      attendance_rows_(std::make_shared<std::unordered_map<std::string, std::int64_t>>()) {}
+
+classroom::~classroom() = default;
+
+void classroom::start(asio::io_context& ctx) {
+  timer_ = std::make_unique<asio::steady_timer>(ctx);
+  struct ticker {
+    classroom* self;
+    void operator()(const boost::system::error_code& ec) const {
+      if (ec) return;
+      self->tick();
+      self->timer_->expires_after(k_tick);
+      self->timer_->async_wait(*this);
+    }
+  };
+  timer_->expires_after(k_tick);
+  timer_->async_wait(ticker{this});
+}
+
+void classroom::stop() {
+  if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+  std::vector<std::shared_ptr<runtime>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, rt] : runtimes_) all.push_back(rt);
+  }
+  for (auto& rt : all) {
+    std::lock_guard lock(rt->mutex);
+    for (auto& [h, ws] : rt->conns) ws->close(1001, "server shutting down");
+  }
+}
+
+std::shared_ptr<classroom::runtime> classroom::find_runtime(std::int64_t room_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = runtimes_.find(room_id);
+  return it == runtimes_.end() ? nullptr : it->second;
+}
+
+void classroom::with_room(std::int64_t room_id, room_fn fn) {
+  for (;;) {
+    std::shared_ptr<runtime> rt;
+    bool load = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto& slot = runtimes_[room_id];
+      if (!slot) {
+        slot = std::make_shared<runtime>(room_id);
+        load = true;
+      }
+      rt = slot;
+    }
+    std::unique_lock lock(rt->mutex);
+    if (rt->retired) continue;  // retired between the lookup and the lock: look again
+    if (!rt->loaded) {
+      rt->pending.push_back(std::move(fn));
+      lock.unlock();
+      if (load) {
+        // Persistent shared objects come from SQLite, on the store thread; operations
+        // asked for meanwhile wait in `pending`, in order.
+        db_.post([this, rt](database& db) {
+          auto records = db.shared_objects.load_room(rt->id);
+          const auto room = rooms_.room(rt->id);
+          std::lock_guard l(rt->mutex);
+          if (room) {
+            rt->state =
+                std::make_unique<room_state>(info_of(*room), persisted_of(std::move(records)),
+                                             room_limits{}, [] { return random_token(24); });
+            // teacher_live forced off after a restart, the welcome text: stored.
+            apply(*rt, rt->state->startup_effects());
+          }
+          rt->loaded = true;
+          auto pending = std::move(rt->pending);
+          for (auto& f : pending) f(*rt);
+        });
+      }
+      return;
+    }
+    fn(*rt);
+    return;
+  }
+}
+
+void classroom::apply(runtime& rt, room_effects&& fx) {
+  for (auto& d : fx.deliveries) {
+    for (const auto h : d.to) {
+      const auto it = rt.conns.find(h);
+      if (it != rt.conns.end()) it->second->send(d.frame);
+    }
+  }
+  for (auto& p : fx.persist) {
+    db_.post([room = rt.id, p = std::move(p), now = now_ms_()](database& db) {
+      std::vector<shared_slot_change> changes;
+      for (auto& w : p.writes) {
+        changes.push_back({w.slot, w.value_json, static_cast<std::int64_t>(w.version)});
+      }
+      if (p.cleared) {
+        db.shared_objects.clear(room, p.name, static_cast<std::int64_t>(p.version), now);
+      }
+      db.shared_objects.save(room, p.name, static_cast<std::int64_t>(p.version), changes, now);
+    });
+  }
+  for (const auto& [h, code] : fx.close) {
+    const auto it = rt.conns.find(h);
+    if (it != rt.conns.end()) it->second->close(code, std::string(close_reason(code)));
+  }
+  if (fx.class_live) {
+    const bool live = *fx.class_live;
+    db_.post([room = rt.id, live, now = now_ms_()](database& db) {
+      auto open = db.class_sessions.open_for(room);
+      if (live && !open) db.class_sessions.start(room, now, "teacher");
+      if (!live && open) db.class_sessions.end(open->id, now);
+    });
+    emit(live ? "class.started" : "class.ended", json{{"room_id", rt.id}});
+  }
+  for (const auto& [stream, token] : fx.speak_granted) {
+    const auto name = stream_of(stream);
+    const auto parsed = parse_classroom_stream("live", name);
+    token_grant g;
+    g.room_id = rt.id;
+    g.role = "speaker";
+    g.participant = parsed.suffix;
+    g.stream = name;
+    rooms_.put_grant(sha256_hex(token), std::move(g));
+  }
+  for (const auto& stream : fx.speak_revoked) {
+    const auto name = stream_of(stream);
+    rooms_.revoke_grant(name);
+    const auto key = "live/" + name;
+    close_rtmp(
+        rt, [&](const rtmp_activity& a) { return a.key == key && a.access.role == "speaker"; },
+        "the teacher revoked the right to speak");
+  }
+}
+
+void classroom::close_rtmp(runtime& rt, const std::function<bool(const rtmp_activity&)>& which,
+                           const std::string& reason) {
+  for (const auto& [k, a] : rt.rtmp) {
+    if (!which(a) || a.context == nullptr) continue;
+    asio::post(*a.context, [weak = a.session, reason] {
+      if (auto s = weak.lock()) s->close(reason);
+    });
+  }
+}
+
+void classroom::emit(std::string type, json data) {
+  if (hooks_ != nullptr) hooks_->emit(std::move(type), std::move(data));
+}
+
+void classroom::attendance_join(std::int64_t room_id, std::string key, std::string participant,
+                                std::string role, std::string name, std::string via,
+                                std::string peer) {
+  attendance_fields f;
+  f.room_id = room_id;
+  f.participant_id = participant;
+  f.role = role;
+  f.display_name = name;
+  f.via = std::move(via);
+  f.peer = std::move(peer);
+  f.joined_at = now_ms_();
+  db_.post([rows = attendance_rows_, key = std::move(key), f = std::move(f)](database& db) mutable {
+    if (auto open = db.class_sessions.open_for(f.room_id)) f.class_session_id = open->id;
+    (*rows)[key] = db.attendance.join(f);
+  });
+  emit("participant.joined",
+       json{{"room_id", room_id}, {"participant", participant}, {"role", role}, {"name", name}});
+}
+
+void classroom::attendance_leave(std::string key) {
+  db_.post([rows = attendance_rows_, key = std::move(key), now = now_ms_()](database& db) {
+    const auto it = rows->find(key);
+    if (it == rows->end()) return;
+    db.attendance.leave(it->second, now);
+    rows->erase(it);
+  });
+}
+
+void classroom::tick() {
+  std::vector<std::shared_ptr<runtime>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, rt] : runtimes_) all.push_back(rt);
+  }
+  const auto now = now_ms_();
+  std::vector<std::int64_t> idle;
+  for (auto& rt : all) {
+    std::lock_guard lock(rt->mutex);
+    if (!rt->loaded) continue;
+    if (rt->state) apply(*rt, rt->state->expire(now));
+    if ((!rt->state || rt->state->empty()) && rt->conns.empty() && rt->rtmp.empty()) {
+      idle.push_back(rt->id);
+    }
+  }
+  for (const auto id : idle) maybe_retire(id);
+}
+
+void classroom::maybe_retire(std::int64_t room_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = runtimes_.find(room_id);
+  if (it == runtimes_.end()) return;
+  auto& rt = *it->second;
+  std::lock_guard l(rt.mutex);  // map lock, then room lock: the one order used
+  if (!rt.loaded || !rt.pending.empty() || !rt.conns.empty() || !rt.rtmp.empty()) return;
+  if (rt.state && !rt.state->empty()) return;
+  rt.retired = true;
+  runtimes_.erase(it);
+}
+
+// ---- RTMP ----
+
+void classroom::on_publish_start(const rtmp_activity& a) {
+  if (a.access.room_id == 0) return;
+  with_room(a.access.room_id, [this, a](runtime& rt) {
+    rt.rtmp[{a.session_id, a.stream_id}] = a;
+    if (!rt.state || a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
+    rt.teacher_live = true;
+    apply(rt, rt.state->set_teacher_live(true, now_ms_()));
+  });
+}
+
+void classroom::on_publish_stop(const rtmp_activity& a) {
+  if (a.access.room_id == 0) return;
+  with_room(a.access.room_id, [this, a](runtime& rt) {
+    rt.rtmp.erase({a.session_id, a.stream_id});
+    if (!rt.state || a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
+    rt.teacher_live = false;
+    apply(rt, rt.state->set_teacher_live(false, now_ms_()));
+  });
+}
+
+void classroom::on_play_start(const rtmp_activity& a) {
+  if (a.access.room_id == 0) return;
+  const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
+  // A desktop client that names its participant id is in the attendance already (through
+  // its control connection); anonymous players (ffmpeg, VLC) get a row of their own.
+  if (a.access.participant.empty()) {
+    attendance_join(a.access.room_id, key, key, a.access.role, "RTMP player " + a.peer, "rtmp",
+                    a.peer);
+  }
+  with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp[{a.session_id, a.stream_id}] = a; });
+}
+
+void classroom::on_play_stop(const rtmp_activity& a) {
+  if (a.access.room_id == 0) return;
+  if (a.access.participant.empty()) {
+    attendance_leave("rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id));
+  }
+  with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp.erase({a.session_id, a.stream_id}); });
+}
+
+// ---- API ----
+
+json classroom::brief(std::int64_t room_id) {
+  const auto rt = find_runtime(room_id);
+  json j{{"teacher_live", false}, {"participants", 0}, {"players", 0}};
+  if (!rt) return j;
+  std::lock_guard lock(rt->mutex);
+  std::size_t players = 0;
+  for (const auto& [k, a] : rt->rtmp) players += a.access.role != "teacher" || a.key.empty();
+  j["teacher_live"] = rt->teacher_live;
+  j["participants"] = rt->conns.size();
+  j["players"] = players;
+  return j;
+}
+
+bool classroom::kick(std::int64_t room_id, std::string_view participant) {
+  const auto rt = find_runtime(room_id);
+  if (!rt) return false;
+  std::lock_guard lock(rt->mutex);
+  if (!rt->state) return false;
+  auto fx = rt->state->kick(participant, now_ms_());
+  const bool found = !fx.close.empty() || !fx.deliveries.empty();
+  apply(*rt, std::move(fx));
+  const std::string pid(participant);
+  close_rtmp(
+      *rt, [&](const rtmp_activity& a) { return a.access.participant == pid; },
+      "removed from the class");
+  return found;
+}
+
+void classroom::end_class(std::int64_t room_id) {
+  with_room(room_id, [this](runtime& rt) {
+    if (rt.state) apply(rt, rt.state->end_class(now_ms_()));
+    close_rtmp(
+        rt,
+        [](const rtmp_activity& a) {
+          return a.access.role == "teacher" || a.access.role == "speaker";
+        },
+        "the class has ended");
+  });
+}
+
+void classroom::room_changed(const room_summary& r) {
+  const auto rt = find_runtime(r.id);
+  if (!rt) return;
+  std::lock_guard lock(rt->mutex);
+  if (rt->state) apply(*rt, rt->state->update_info(info_of(r)));
+}
+
+void classroom::room_deleted(std::int64_t room_id) {
+  const auto rt = find_runtime(room_id);
+  if (!rt) return;
+  std::lock_guard lock(rt->mutex);
+  for (auto& [h, ws] : rt->conns) ws->close(4004, "the room was deleted");
+  close_rtmp(
+      *rt, [](const rtmp_activity&) { return true; }, "the room was deleted");
+}
+
+std::size_t classroom::ws_clients() const {
+  return ws_clients_;
+}
+
+std::size_t classroom::rooms_active() const {
+  std::lock_guard lock(mutex_);
+  return runtimes_.size();
+}
+
+asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
+  json state{{"room_id", room_id}, {"teacher_live", false}, {"participants", json::array()}};
+  std::vector<rtmp_activity> activities;
+  if (const auto rt = find_runtime(room_id)) {
+    std::lock_guard lock(rt->mutex);
+    if (rt->state) state = rt->state->snapshot();
+    state["room_id"] = room_id;
+    state["teacher_live"] = rt->teacher_live;
+    for (const auto& [k, a] : rt->rtmp) activities.push_back(a);
+  }
+  json publishers = json::array();
+  json players = json::array();
+  for (const auto& a : activities) {
+    json p{{"session", a.session_id},
+           {"stream", a.key},
+           {"peer", a.peer},
+           {"role", a.access.role},
+           {"participant", a.access.participant}};
+    if (a.context == nullptr) continue;
+    // Each player's figures live on its own thread: ask there. (A named lambda with
+    // trivially destructible captures: GCC 12 destroys temporaries in a co_await
+    // expression twice.)
+    const std::weak_ptr<rtmp_session> weak = a.session;
+    const std::weak_ptr<rtmp_session>* weak_ptr_to = &weak;
+    const auto stream_id = a.stream_id;
+    auto probe = [weak_ptr_to, stream_id]() -> asio::awaitable<std::optional<rtmp_player_stats>> {
+      if (auto s = weak_ptr_to->lock()) co_return s->player_stats(stream_id);
+      co_return std::nullopt;
+    };
+    auto stats = co_await asio::co_spawn(*a.context, probe, asio::use_awaitable);
+    if (stats) {
+      p["buffer_ms"] = stats->buffer_ms;
+      p["bytes_out"] = stats->bytes_out;
+      p["dropped_messages"] = stats->dropped_messages;
+      p["dropped_bytes"] = stats->dropped_bytes;
+      p["queued_bytes"] = stats->queued_bytes;
+      p["paused"] = stats->paused;
+      p["audio_only"] = !stats->receive_video;
+      players.push_back(std::move(p));
+    } else {
+      publishers.push_back(std::move(p));
+    }
+  }
+  state["publishers"] = std::move(publishers);
+  state["players"] = std::move(players);
+  co_return state;
+}
+
+}  // namespace lectern::server

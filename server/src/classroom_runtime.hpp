@@ -1,0 +1,27 @@
+#pragma once
+// Internal to classroom*.cpp: the live side of one room.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "classroom.hpp"
+
+namespace lectern::server {
+
+struct classroom::runtime {
+  explicit runtime(std::int64_t room_id) : id(room_id) {}
+  const std::int64_t id;
+  std::mutex mutex;                   // guards everything below
+  std::unique_ptr<room_state> state;  // null while loading, or when the room is gone
+  bool loaded = false;
+  bool retired = false;  // removed from the map: callers must look again
+  std::vector<room_fn> pending;
+  std::unordered_map<conn_handle, std::shared_ptr<control_conn>> conns;
+  std::map<std::pair<std::uint64_t, std::uint32_t>, rtmp_activity> rtmp;
+  bool teacher_live = false;
+};
+
+}  // namespace lectern::server

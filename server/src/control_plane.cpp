@@ -1,0 +1,283 @@
+#include "control_plane.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "api_context.hpp"
+#include "classroom.hpp"
+#include "classroom_authorizer.hpp"
+#include "crypto.hpp"
+#include "http_server.hpp"
+#include "live_stream.hpp"
+#include "login_limiter.hpp"
+#include "metrics.hpp"
+#include "store.hpp"
+#include "stream_registry.hpp"
+#include "webhooks.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string hash_token(std::string_view token) {
+  return sha256_hex(token);
+}
+
+json number_or_null(const shared::amf::value* v) {
+  if (v == nullptr) return nullptr;
+  if (const auto n = v->as_number()) return *n;
+  if (const auto* s = v->get_if<std::string>()) return *s;
+  return nullptr;
+}
+
+/// The publisher's figures as onMetaData describes them (codec ids per FLV spec E.4.3.1:
+/// 7 = AVC, 10 = AAC), plus what the server measured.
+json describe_stream(const live_stream_stats& st) {
+  json j{{"publishing", st.publishing},
+         {"players", st.players},
+         {"media_bytes", st.media_bytes},
+         {"video_keyframes", st.video_keyframes}};
+  if (!st.metadata) return j;
+  const shared::amf::value* (*find)(const shared::amf::value&, std::string_view) =
+      [](const shared::amf::value& m, std::string_view k) -> const shared::amf::value* {
+    if (const auto* o = m.get_if<shared::amf::object>()) return o->find(k);
+    if (const auto* a = m.get_if<shared::amf::ecma_array>()) return a->find(k);
+    return nullptr;
+  };
+  for (const auto* k : {"width", "height", "framerate", "videodatarate", "audiodatarate",
+                        "videocodecid", "audiocodecid", "audiosamplerate", "encoder"}) {
+    j[k] = number_or_null(find(*st.metadata, k));
+  }
+  return j;
+}
+
+}  // namespace
+
+struct control_plane::impl {
+  impl(const server_options& o, logger& l, stream_registry& s)
+      : options(o),
+        log(l),
+        streams(s),
+        db(open_store(o, l)),
+        secret(load_or_create_secret(o.data_dir / "secret.key")),
+        hooks(make_webhooks(o, l)),
+        classes(*db, rooms, l, hooks.get(), unix_ms),
+        room_auth(rooms, hash_token),
+        api{options, log, *db, rooms, classes, stats, secret, kdf_pool, limiter} {
+    api.now_ms = unix_ms;
+    api.recordings_dir = o.data_dir / "recordings";
+    api.dummy_password_hash = hash_password(random_token(16));
+    first_admin();
+    load_directory();
+  }
+
+  static std::unique_ptr<store> open_store(const server_options& o, logger& l) {
+    return store::open(o.data_dir / "lectern.db",
+                       [&l](std::string_view e) { l.error("store", std::string(e)); });
+  }
+
+  static std::unique_ptr<webhooks> make_webhooks(const server_options& o, logger& l) {
+    if (o.webhook_urls.empty()) return nullptr;
+    webhook_settings settings;
+    for (const auto& text : o.webhook_urls) {
+      std::string error;
+      auto url = parse_webhook_url(text, error);
+      if (!url) throw std::runtime_error("--webhook-url " + text + ": " + error);
+      settings.urls.push_back(std::move(*url));
+    }
+    settings.secret = o.webhook_secret;
+    settings.user_agent = std::string("lectern/") + LECTERN_VERSION;
+    return std::make_unique<webhooks>(std::move(settings), l);
+  }
+
+  /// No default password: LECTERN_ADMIN_PASSWORD, or a one-time password shown once.
+  void first_admin() {
+    if (db->run_sync([](database& d) { return d.admins.count(); }) > 0) return;
+    const char* env = std::getenv("LECTERN_ADMIN_PASSWORD");
+    std::string password = env != nullptr ? env : "";
+    const bool generated = password.empty();
+    if (generated) password = random_token(12);
+    const auto hash = hash_password(password);
+    db->run_sync([&](database& d) { d.admins.create("admin", hash, unix_ms()); });
+    if (generated) {
+      // stdout, once: the operator needs it to log in (it is not stored anywhere).
+      std::cout << "first admin: user 'admin', one-time password '" << password
+                << "' (set LECTERN_ADMIN_PASSWORD to choose it; change it after logging in)"
+                << std::endl;
+    }
+    log.info("api",
+             std::string("created the first admin 'admin' with the password from ") +
+                 (generated ? "a one-time value printed on stdout" : "LECTERN_ADMIN_PASSWORD"));
+  }
+
+  void load_directory() {
+    const auto now = unix_ms();
+    auto [room_list, tokens] = db->run_sync([&](database& d) {
+      // Classes and presences left open by a crash end now.
+      d.class_sessions.close_all_open(now);
+      d.attendance.close_all_open(now);
+      return std::make_pair(d.rooms.list(), d.room_tokens.all_active());
+    });
+    for (const auto& r : room_list) {
+      room_summary s;
+      s.id = r.id;
+      s.name = r.name;
+      s.is_public = r.is_public;
+      s.max_students = static_cast<int>(r.max_students);
+      s.buffer_ms = static_cast<int>(r.buffer_ms);
+      s.record = r.record;
+      s.welcome = r.welcome;
+      rooms.put_room(std::move(s));
+    }
+    for (const auto& t : tokens) rooms.put_token(t.token_hash, t.room_id, t.role);
+  }
+
+  void register_metrics() {
+    stats.add_gauge_fn("lectern_ws_clients", "WebSocket control connections",
+                       [this] { return static_cast<double>(classes.ws_clients()); });
+    stats.add_gauge_fn("lectern_rooms_active", "Rooms with someone in them",
+                       [this] { return static_cast<double>(classes.rooms_active()); });
+    stats.add_gauge_fn("lectern_http_connections", "Open HTTP and WebSocket connections",
+                       [this] { return http ? static_cast<double>(http->connections()) : 0.0; });
+    stats.add_gauge_fn("lectern_process_resident_bytes", "Resident memory of the server",
+                       [] { return static_cast<double>(process_rss_bytes()); });
+    stats.add_gauge_fn("lectern_uptime_seconds", "Seconds since the server started", [this] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - api.started).count();
+    });
+    stats.add_gauge_fn("lectern_live_streams", "Live streams with a publisher", [this] {
+      double n = 0;
+      for (const auto& s : streams.all()) n += s->publisher().has_value();
+      return n;
+    });
+    stats.add_gauge_fn("lectern_rtmp_connections", "Open RTMP connections", [this] {
+      return counters.rtmp_connections ? static_cast<double>(counters.rtmp_connections()) : 0.0;
+    });
+  }
+
+  const server_options& options;
+  logger& log;
+  stream_registry& streams;
+  std::unique_ptr<store> db;
+  std::string secret;
+  room_directory rooms;
+  metrics stats;
+  std::unique_ptr<webhooks> hooks;
+  classroom classes;
+  classroom_authorizer room_auth;
+  open_authorizer open_auth;
+  asio::thread_pool kdf_pool{1};
+  login_limiter limiter;
+  api_context api;
+  http_router router;
+  std::unique_ptr<http_server> http;
+  relay_counters counters;
+};
+
+control_plane::control_plane(const server_options& options, logger& log, stream_registry& streams)
+    : impl_(std::make_unique<impl>(options, log, streams)) {}
+
+control_plane::~control_plane() {
+  if (impl_) impl_->kdf_pool.join();
+}
+
+authorizer& control_plane::auth() {
+  if (impl_->options.open) return impl_->open_auth;
+  return impl_->room_auth;
+}
+
+rtmp_observer& control_plane::observer() {
+  return impl_->classes;
+}
+
+asio::ip::tcp::endpoint control_plane::listen(std::vector<asio::io_context*> contexts,
+                                              std::uint16_t rtmp_port) {
+  auto& m = *impl_;
+  m.api.rtmp_port = rtmp_port;
+  m.api.stream_stats = [&m](const std::string& key) {
+    const auto s = m.streams.find(key);
+    return s ? describe_stream(s->stats()) : json{{"publishing", false}};
+  };
+  register_auth_routes(m.router, m.api);
+  register_room_routes(m.router, m.api);
+  register_class_routes(m.router, m.api);
+  register_recording_routes(m.router, m.api);
+  register_server_routes(m.router, m.api);
+  m.register_metrics();
+  m.classes.start(*contexts.front());
+  http_limits limits;
+  m.http = std::make_unique<http_server>(contexts, limits, m.router, m.log,
+                                         [&m](std::string_view method, std::string_view route,
+                                              unsigned status, std::chrono::nanoseconds took) {
+                                           m.stats.observe_http_request(
+                                               method, route, static_cast<int>(status),
+                                               std::chrono::duration<double>(took).count());
+                                         });
+  const auto& l = m.options.http_listen;
+  return m.http->listen(asio::ip::tcp::endpoint(asio::ip::make_address(l.host), l.port));
+}
+
+void control_plane::start() {
+  impl_->http->start();
+}
+
+void control_plane::stop() {
+  if (impl_->http) impl_->http->stop();
+  impl_->classes.stop();
+  if (impl_->hooks) impl_->hooks->stop();
+}
+
+void control_plane::close_store() {
+  impl_->db->stop();
+}
+
+void control_plane::release_io() {
+  impl_->http.reset();
+  impl_->classes.release_timer();
+}
+
+void control_plane::set_relay_counters(relay_counters c) {
+  impl_->counters = std::move(c);
+}
+
+void control_plane::recording_finished(const std::filesystem::path& file, std::int64_t duration_ms,
+                                       std::int64_t size_bytes) {
+  auto& m = *impl_;
+  std::error_code ec;
+  auto rel = std::filesystem::relative(file, m.api.recordings_dir, ec);
+  if (ec || rel.empty()) rel = file.filename();
+  // "live/3-20261122-101500.flv" or "live/3.flv": the room is the number before '-' or '.'.
+  const auto stem = rel.stem().string();
+  const auto app = rel.has_parent_path() ? rel.parent_path().string() : std::string("live");
+  const auto cs = parse_classroom_stream(app, stem.substr(0, stem.find_first_of("-.")));
+  recording_fields f;
+  if (cs.valid && m.rooms.room(cs.room_id)) f.room_id = cs.room_id;
+  f.stream = app + "/" + stem;
+  f.path = rel.string();
+  f.created_at = unix_ms();
+  f.started_at = f.created_at - duration_ms;
+  f.duration_ms = duration_ms;
+  f.size_bytes = size_bytes;
+  m.db->post([f](database& d) {
+    if (auto old = d.recordings.find_by_path(f.path)) d.recordings.remove(old->id);  // append
+    d.recordings.add(f);
+  });
+  if (m.hooks) {
+    m.hooks->emit("recording.ready", json{{"room_id", f.room_id ? json(*f.room_id) : json(nullptr)},
+                                          {"stream", f.stream},
+                                          {"file", f.path},
+                                          {"duration_ms", duration_ms},
+                                          {"size_bytes", size_bytes}});
+  }
+}
+
+}  // namespace lectern::server
