@@ -162,6 +162,26 @@ struct control_plane::impl {
     stats.add_gauge_fn("lectern_rtmp_connections", "Open RTMP connections", [this] {
       return counters.rtmp_connections ? static_cast<double>(counters.rtmp_connections()) : 0.0;
     });
+    const auto counter = [this](const char* name, const char* help,
+                                std::function<std::uint64_t()> relay_counters::*field) {
+      stats.add_counter_fn(name, help, [this, field] {
+        const auto& f = counters.*field;
+        return f ? static_cast<double>(f()) : 0.0;
+      });
+    };
+    counter("lectern_rtmp_bytes_in_total", "Bytes received from RTMP clients",
+            &relay_counters::bytes_in);
+    counter("lectern_rtmp_bytes_out_total", "Bytes sent to RTMP clients",
+            &relay_counters::bytes_out);
+    counter("lectern_rtmp_dropped_messages_total",
+            "Media messages dropped for slow players (counted when the player leaves)",
+            &relay_counters::dropped_messages);
+    stats.add_gauge_fn("lectern_store_pending_writes", "Database writes queued",
+                       [this] { return static_cast<double>(db->posted_pending()); });
+    stats.add_counter_fn("lectern_store_dropped_writes_total",
+                         "Database writes dropped because the queue was full",
+                         [this] { return static_cast<double>(db->dropped()); });
+    if (hooks) hooks->add_metrics(stats);
   }
 
   const server_options& options;

@@ -50,6 +50,9 @@ class control_plane {
   /// Relay figures for /metrics and /api/v1/stats, supplied by the server.
   struct relay_counters {
     std::function<std::size_t()> rtmp_connections;
+    std::function<std::uint64_t()> bytes_in;
+    std::function<std::uint64_t()> bytes_out;
+    std::function<std::uint64_t()> dropped_messages;  ///< of closed players
   };
   void set_relay_counters(relay_counters c);
 

@@ -145,6 +145,7 @@ asio::awaitable<void> rtmp_session::reader() {
     last_read_filled_ = n == in_.size() - in_used_;
     in_used_ += n;
     bytes_in_ += n;
+    server_.bytes_in.fetch_add(n, std::memory_order_relaxed);
     last_received_ = clock::now();
     std::error_code perr;
     if (!consume(perr)) {
@@ -240,6 +241,7 @@ void rtmp_session::flush() {
       return;
     }
     bytes_out_ += n;
+    server_.bytes_out.fetch_add(n, std::memory_order_relaxed);
     if (n > 0) last_written_ = clock::now();
     if (n == total) {
       batch_.clear();  // releases our references to shared payloads at once
@@ -263,6 +265,7 @@ void rtmp_session::flush() {
             return;
           }
           self->bytes_out_ += written;
+          self->server_.bytes_out.fetch_add(written, std::memory_order_relaxed);
           self->last_written_ = clock::now();
           self->flush();
         });
@@ -379,6 +382,7 @@ void rtmp_session::send_data_status(std::uint32_t stream_id, std::string_view ha
 }
 
 void rtmp_session::finish() {
+  server_.dropped_messages.fetch_add(queue_.stats().dropped_messages, std::memory_order_relaxed);
   for (auto& [id, s] : streams_) stop_stream(*s, false);
   streams_.clear();
   if (so_link_) std::exchange(so_link_, nullptr)->on_close();

@@ -248,7 +248,10 @@ int server::run() {
                                            : "; publishing and playing need a room's token"));
 
   asio::co_spawn(main_ctx, m.accept_loop(), asio::detached);
-  m.control->set_relay_counters({[&m] { return m.context.connections.load(); }});
+  m.control->set_relay_counters({[&m] { return m.context.connections.load(); },
+                                 [&m] { return m.context.bytes_in.load(); },
+                                 [&m] { return m.context.bytes_out.load(); },
+                                 [&m] { return m.context.dropped_messages.load(); }});
   m.control->start();
 
   for (auto& w : m.workers) m.guards.emplace_back(w->context.get_executor());

@@ -30,6 +30,10 @@ struct server_context {
   rtmp_observer* observer = nullptr;
   std::filesystem::path recordings_dir;  ///< <data-dir>/recordings
   std::atomic<std::size_t> connections{0};
+  // Totals for /metrics (relaxed: counters, not synchronization).
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> dropped_messages{0};
   std::atomic<std::uint64_t> next_session_id{1};
   std::atomic<bool> stopping{false};
 };
