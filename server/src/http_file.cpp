@@ -4,6 +4,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/optional.hpp>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "http_util.hpp"
@@ -72,12 +73,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string to_hex(std::uint64_t v) {
-  char buf[20];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, 16);
-  return std::string(buf, end);
-}
-
 // True if an If-None-Match value lists `etag` or is "*"; weak comparison (RFC 9110 13.1.2).
 bool etag_listed(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
@@ -108,11 +103,11 @@ std::optional<file_facts> stat_file(const std::filesystem::path& path) {
   f.modified = std::chrono::file_clock::to_sys(mtime);
   const auto ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(f.modified.time_since_epoch());
-  f.etag = "\"";
-  f.etag += to_hex(f.size);
-  f.etag += '-';
-  f.etag += to_hex(static_cast<std::uint64_t>(ns.count()));
-  f.etag += '"';
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof buf, "\"%llx-%llx\"",
+                              static_cast<unsigned long long>(f.size),
+                              static_cast<unsigned long long>(ns.count()));
+  f.etag.assign(buf, static_cast<std::size_t>(n));
   return f;
 }
 

@@ -99,7 +99,7 @@ asio::awaitable<void> http_session::serve() {
                         peer_);
     auto result = co_await handle(req, ctx);
     if (result.websocket) {
-      co_await upgrade(req, ctx, *result.websocket);
+      co_await upgrade(req, ctx, *result.websocket, started);
       co_return;
     }
     const bool keep_alive = result.reply->keep_alive();
@@ -192,7 +192,7 @@ asio::awaitable<bool> http_session::write(http::message_generator& message) {
 }
 
 asio::awaitable<void> http_session::upgrade(const http_request& req, request_context& ctx,
-                                            const ws_handler& handler) {
+                                            const ws_handler& handler, clock::time_point started) {
   upgraded_ = true;
   if (registered_) deps_->registry->remove(id_);
   registered_ = false;
@@ -205,6 +205,8 @@ asio::awaitable<void> http_session::upgrade(const http_request& req, request_con
     co_return;
   }
   ws->start();
+  ctx.set_status(101);
+  observe(ctx, started);
   try {
     co_await handler(ctx, ws);
   } catch (const std::exception& e) {
@@ -212,6 +214,7 @@ asio::awaitable<void> http_session::upgrade(const http_request& req, request_con
                      "handler for " + ctx.route() + " from " + peer_ + " failed: " + e.what());
     ws->close(ws_connection::k_internal_error, "internal error");
   }
+  ws->close_if_unhandled();
 }
 
 asio::awaitable<void> http_session::reply_to_bad_request(const boost::system::error_code& ec) {

@@ -52,7 +52,7 @@ class http_session : public closable, public std::enable_shared_from_this<http_s
       const http_handler& handler, request_context& ctx);
   boost::asio::awaitable<bool> write(http::message_generator& message);
   boost::asio::awaitable<void> upgrade(const http_request& req, request_context& ctx,
-                                       const ws_handler& handler);
+                                       const ws_handler& handler, clock::time_point started);
   boost::asio::awaitable<void> reply_to_bad_request(const boost::system::error_code& ec);
   boost::asio::awaitable<void> close_gracefully();
   void observe(const request_context& ctx, clock::time_point started) const;

@@ -115,6 +115,16 @@ void ws_connection::close(std::uint16_t code, std::string reason) {
                  });
 }
 
+void ws_connection::close_if_unhandled() {
+  // post, not dispatch: a set_handler() posted from another thread before the route returned
+  // runs first.
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (!self->handler_ && !self->close_notified_) {
+      self->begin_close(k_internal_error, "no handler for this endpoint");
+    }
+  });
+}
+
 void ws_connection::enqueue(std::shared_ptr<const std::string> frame) {
   if (closing_ || finished_ || !frame) return;
   queued_bytes_ += frame->size();

@@ -73,6 +73,9 @@ class ws_connection : public closable, public std::enable_shared_from_this<ws_co
   /// Sends what is queued, then a close frame; the socket is cut if the peer has not
   /// answered within ws_close_timeout (thread-safe; later calls are ignored).
   void close(std::uint16_t code, std::string reason);
+  /// Closes with 1011 if no handler has been set by now (thread-safe; runs after tasks
+  /// already queued on the connection). The session calls it when the route returns.
+  void close_if_unhandled();
   /// closable: the server is stopping.
   void shutdown() override { close(k_going_away, "server shutting down"); }
 
