@@ -17,6 +17,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::string_view k_cookie = "lectern_session";
+constexpr int k_max_kdf_queue = 8;
 
 std::optional<std::string> bearer_token(const request_context& ctx) {
   const auto h = ctx.header(http::field::authorization);
@@ -113,6 +114,20 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
                            "too many failed logins; try again in " + std::to_string(wait) + " s");
     co_return res;
   }
+  // The attempt counts as a failure from now on (undone on success): guesses sent all at
+  // once cannot slip past the limit while their hashes are computed.
+  api.limiter.failed(peer_key, now);
+  api.limiter.failed(user_key, now);
+  // One password hash at a time costs ~0.1-1 s of a core; a queue of them is refused.
+  if (api.kdf_in_flight.fetch_add(1) >= k_max_kdf_queue) {
+    --api.kdf_in_flight;
+    co_return error_reply(ctx, http::status::too_many_requests, "rate_limited",
+                          "too many logins at once; try again in a few seconds");
+  }
+  struct in_flight_guard {
+    std::atomic<int>& n;
+    ~in_flight_guard() { --n; }
+  } guard{api.kdf_in_flight};
   auto admin =
       co_await api.db.run([&](database& db) { return db.admins.find_by_username(username); });
   // Hash even for an unknown user, so timing does not tell which names exist.
@@ -128,8 +143,6 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
       },
       asio::use_awaitable);
   if (!ok) {
-    api.limiter.failed(peer_key, now);
-    api.limiter.failed(user_key, now);
     api.log.info("api", "failed login for '" + username + "' from " + ctx.peer());
     throw api_error(http::status::unauthorized, "unauthorized", "wrong user name or password");
   }

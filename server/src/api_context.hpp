@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +44,7 @@ struct api_context {
   std::string secret;                  ///< derives room tokens (crypto.hpp)
   boost::asio::thread_pool& kdf_pool;  ///< password hashing, off the network threads
   login_limiter& limiter;
+  std::atomic<int> kdf_in_flight{0};  ///< logins being hashed or waiting to be
   /// A real hash of nothing: verified against when the user does not exist, so a failed
   /// login takes as long whether or not the name is known.
   std::string dummy_password_hash;
@@ -78,6 +80,8 @@ void audit(api_context& api, const admin_identity& who, const request_context& c
 /// A room as the API shows it to admins: settings, tokens and ready-made join links.
 nlohmann::json room_json(const api_context& api, const request_context& ctx, const room_record& r,
                          const std::vector<room_token_record>& tokens);
+/// What the directory keeps of a stored room.
+room_summary summary_of(const room_record& r);
 /// The room token of `role`, derived from the server secret and the stored nonce.
 std::string room_token(const api_context& api, std::int64_t room_id, std::string_view role,
                        std::string_view nonce);

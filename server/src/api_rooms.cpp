@@ -25,6 +25,18 @@ std::int64_t id_param(const request_context& ctx, std::string_view name) {
   return id;
 }
 
+room_summary summary_of(const room_record& r) {
+  room_summary s;
+  s.id = r.id;
+  s.name = r.name;
+  s.is_public = r.is_public;
+  s.max_students = static_cast<int>(r.max_students);
+  s.buffer_ms = static_cast<int>(r.buffer_ms);
+  s.record = r.record;
+  s.welcome = r.welcome;
+  return s;
+}
+
 std::string room_token(const api_context& api, std::int64_t room_id, std::string_view role,
                        std::string_view nonce) {
   return derive_room_token(api.secret, room_id, role, nonce);
@@ -73,6 +85,13 @@ template <class T>
 std::optional<T> field(const json& body, const char* name) {
   const auto it = body.find(name);
   if (it == body.end()) return std::nullopt;
+  const bool type_ok = std::is_same_v<T, bool>          ? it->is_boolean()
+                       : std::is_same_v<T, std::string> ? it->is_string()
+                                                        : it->is_number_integer();
+  if (!type_ok) {
+    throw api_error(http::status::bad_request, "bad_request",
+                    std::string("field '") + name + "' has the wrong type");
+  }
   try {
     return it->get<T>();
   } catch (const json::exception&) {
@@ -114,18 +133,6 @@ room_patch parse_room(const json& body) {
   p.welcome = field<std::string>(body, "welcome");
   if (p.welcome) check_text(*p.welcome, "welcome", 0, 2000);
   return p;
-}
-
-room_summary summary_of(const room_record& r) {
-  room_summary s;
-  s.id = r.id;
-  s.name = r.name;
-  s.is_public = r.is_public;
-  s.max_students = static_cast<int>(r.max_students);
-  s.buffer_ms = static_cast<int>(r.buffer_ms);
-  s.record = r.record;
-  s.welcome = r.welcome;
-  return s;
 }
 
 /// New random nonces for `roles`, stored with the tokens' hashes (revoking the old ones)

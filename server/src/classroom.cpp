@@ -152,13 +152,22 @@ void classroom::with_room(std::int64_t room_id, room_fn fn) {
           }
           rt->loaded = true;
           auto pending = std::move(rt->pending);
-          for (auto& f : pending) f(*rt);
+          for (auto& f : pending) run_guarded(f, *rt);
         });
       }
       return;
     }
-    fn(*rt);
+    run_guarded(fn, *rt);
     return;
+  }
+}
+
+void classroom::run_guarded(const room_fn& fn, runtime& rt) {
+  try {
+    fn(rt);
+  } catch (const std::exception& e) {
+    // A bug, not bad input (room_state answers bad frames itself): keep the room going.
+    log_.error("classroom", "room " + std::to_string(rt.id) + ": " + e.what());
   }
 }
 
@@ -203,6 +212,11 @@ void classroom::apply(runtime& rt, room_effects&& fx) {
     g.participant = parsed.suffix;
     g.stream = name;
     rooms_.put_grant(sha256_hex(token), std::move(g));
+  }
+  for (const auto& pid : fx.kicked) {
+    close_rtmp(
+        rt, [&](const rtmp_activity& a) { return a.access.participant == pid; },
+        "removed from the class");
   }
   for (const auto& stream : fx.speak_revoked) {
     const auto name = stream_of(stream);
@@ -293,9 +307,11 @@ void classroom::on_publish_start(const rtmp_activity& a) {
   if (a.access.room_id == 0) return;
   with_room(a.access.room_id, [this, a](runtime& rt) {
     rt.rtmp[{a.session_id, a.stream_id}] = a;
-    if (!rt.state || a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
-    rt.teacher_live = true;
-    apply(rt, rt.state->set_teacher_live(true, now_ms_()));
+    rt.publishing.insert({a.session_id, a.stream_id});
+    if (a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
+    if (++rt.teacher_publications == 1 && rt.state) {
+      apply(rt, rt.state->set_teacher_live(true, now_ms_()));
+    }
   });
 }
 
@@ -303,9 +319,11 @@ void classroom::on_publish_stop(const rtmp_activity& a) {
   if (a.access.room_id == 0) return;
   with_room(a.access.room_id, [this, a](runtime& rt) {
     rt.rtmp.erase({a.session_id, a.stream_id});
-    if (!rt.state || a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
-    rt.teacher_live = false;
-    apply(rt, rt.state->set_teacher_live(false, now_ms_()));
+    rt.publishing.erase({a.session_id, a.stream_id});
+    if (a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
+    if (--rt.teacher_publications == 0 && rt.state) {
+      apply(rt, rt.state->set_teacher_live(false, now_ms_()));
+    }
   });
 }
 
@@ -324,7 +342,10 @@ void classroom::on_play_start(const rtmp_activity& a) {
 void classroom::on_play_stop(const rtmp_activity& a) {
   if (a.access.room_id == 0) return;
   if (a.access.participant.empty()) {
-    attendance_leave("rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id));
+    const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
+    attendance_leave(key);
+    emit("participant.left",
+         json{{"room_id", a.access.room_id}, {"participant", key}, {"role", a.access.role}});
   }
   with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp.erase({a.session_id, a.stream_id}); });
 }
@@ -336,9 +357,8 @@ json classroom::brief(std::int64_t room_id) {
   json j{{"teacher_live", false}, {"participants", 0}, {"players", 0}};
   if (!rt) return j;
   std::lock_guard lock(rt->mutex);
-  std::size_t players = 0;
-  for (const auto& [k, a] : rt->rtmp) players += a.access.role != "teacher" || a.key.empty();
-  j["teacher_live"] = rt->teacher_live;
+  const std::size_t players = rt->rtmp.size() - rt->publishing.size();
+  j["teacher_live"] = rt->teacher_live();
   j["participants"] = rt->conns.size();
   j["players"] = players;
   return j;
@@ -350,12 +370,8 @@ bool classroom::kick(std::int64_t room_id, std::string_view participant) {
   std::lock_guard lock(rt->mutex);
   if (!rt->state) return false;
   auto fx = rt->state->kick(participant, now_ms_());
-  const bool found = !fx.close.empty() || !fx.deliveries.empty();
+  const bool found = !fx.kicked.empty();
   apply(*rt, std::move(fx));
-  const std::string pid(participant);
-  close_rtmp(
-      *rt, [&](const rtmp_activity& a) { return a.access.participant == pid; },
-      "removed from the class");
   return found;
 }
 
@@ -403,7 +419,7 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
     std::lock_guard lock(rt->mutex);
     if (rt->state) state = rt->state->snapshot();
     state["room_id"] = room_id;
-    state["teacher_live"] = rt->teacher_live;
+    state["teacher_live"] = rt->teacher_live();
     for (const auto& [k, a] : rt->rtmp) activities.push_back(a);
   }
   json publishers = json::array();

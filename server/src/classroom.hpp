@@ -91,6 +91,7 @@ class classroom final : public rtmp_observer {
   /// if they are); operations on one room run in the order they were asked for.
   void with_room(std::int64_t room_id, room_fn fn);
   std::shared_ptr<runtime> find_runtime(std::int64_t room_id) const;
+  void run_guarded(const room_fn& fn, runtime& rt);
   void apply(runtime& rt, room_effects&& fx);
   void close_rtmp(runtime& rt, const std::function<bool(const rtmp_activity&)>& which,
                   const std::string& reason);

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -21,7 +22,11 @@ struct classroom::runtime {
   std::vector<room_fn> pending;
   std::unordered_map<conn_handle, std::shared_ptr<control_conn>> conns;
   std::map<std::pair<std::uint64_t, std::uint32_t>, rtmp_activity> rtmp;
-  bool teacher_live = false;
+  std::set<std::pair<std::uint64_t, std::uint32_t>> publishing;  // keys of `rtmp` that publish
+  // Publications of the teacher's stream: a reconnecting teacher's new session starts
+  // before the old one is told to stop, so "live" is a count, not a flag.
+  int teacher_publications = 0;
+  bool teacher_live() const { return teacher_publications > 0; }
 };
 
 }  // namespace lectern::server

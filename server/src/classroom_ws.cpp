@@ -16,7 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t k_max_name = 64;
 constexpr auto k_hello_timeout = std::chrono::seconds(10);
 
 std::shared_ptr<const std::string> error_frame(std::string_view code, std::string_view message) {
@@ -24,15 +23,13 @@ std::shared_ptr<const std::string> error_frame(std::string_view code, std::strin
       json{{"op", "error"}, {"code", code}, {"message", message}}.dump());
 }
 
-/// A display name: trimmed, 1 to 64 bytes, no control characters; empty if not acceptable.
-std::string clean_name(std::string_view name) {
-  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-  if (name.empty() || name.size() > k_max_name) return {};
-  for (const unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) return {};
-  }
-  return std::string(name);
+/// The Origin header (if any) names the host the request went to.
+bool same_origin(const request_context& ctx) {
+  const auto origin = ctx.header(http::field::origin);
+  if (!origin) return true;  // not a browser
+  const auto host = ctx.header(http::field::host).value_or("");
+  const auto scheme = origin->find("://");
+  return scheme != std::string_view::npos && origin->substr(scheme + 3) == host;
 }
 
 std::optional<participant_role> role_of(std::string_view r) {
@@ -64,61 +61,101 @@ struct classroom::participant_handler final : ws_connection::handler,
   participant_handler(classroom& c, api_context& a, std::shared_ptr<ws_connection> w, public_urls u)
       : owner(c), api(a), ws(w), urls(std::move(u)), handle(c.next_handle_++) {}
 
+  // on_text and on_close run on the connection's thread; joined() runs wherever the room
+  // operation runs (possibly the store thread while the room loads): `mutex` guards the
+  // fields both touch.
   void on_text(std::string_view text) override {
-    if (closed) return;
-    if (room_id == 0) {
+    std::int64_t room = 0;
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      room = room_id;
+    }
+    if (room == 0) {
       hello(text);
       return;
     }
-    owner.with_room(room_id, [self = shared_from_this(), frame = std::string(text)](runtime& rt) {
+    owner.with_room(room, [self = shared_from_this(), frame = std::string(text)](runtime& rt) {
       if (!rt.state || !rt.conns.contains(self->handle)) return;
       self->owner.apply(rt, rt.state->handle(self->handle, frame, self->owner.now_ms_()));
     });
   }
 
   void on_close(std::string_view) override {
-    if (closed) return;
-    closed = true;
+    std::int64_t room = 0;
+    std::string pid;
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      closed = true;
+      room = room_id;
+      pid = participant_id;
+    }
     if (hello_timer) hello_timer->cancel();
-    if (room_id == 0) return;
+    if (room == 0) return;
     --owner.ws_clients_;
-    owner.with_room(room_id, [self = shared_from_this()](runtime& rt) {
+    owner.with_room(room, [self = shared_from_this()](runtime& rt) {
       if (rt.conns.erase(self->handle) == 0) return;
       if (rt.state) self->owner.apply(rt, rt.state->leave(self->handle, self->owner.now_ms_()));
     });
+    if (pid.empty()) return;  // never joined
     owner.attendance_leave(attendance_key());
     owner.emit("participant.left",
-               json{{"room_id", room_id}, {"participant", participant_id}, {"role", role_name}});
+               json{{"room_id", room}, {"participant", pid}, {"role", role_name}});
   }
 
   void hello(std::string_view text) {
     const auto j = json::parse(text, nullptr, false);
-    if (!j.is_object() || j.value("op", "") != "hello") {
-      refuse(4001, "unauthorized", "send {\"op\":\"hello\",\"token\":…,\"name\":…} first");
+    if (!j.is_object() || !j.contains("op") || j["op"] != "hello") {
+      refuse(k_close_unauthorized, "unauthorized",
+             "send {\"op\":\"hello\",\"token\":…,\"name\":…} first");
       return;
     }
-    join(j.value("token", ""), j.value("name", ""), j.value("resume", ""),
-         j.value("room", std::int64_t{0}));
+    const auto text_field = [&](const char* k) -> std::optional<std::string> {
+      if (!j.contains(k)) return std::string();
+      if (!j[k].is_string()) return std::nullopt;
+      return j[k].get<std::string>();
+    };
+    const auto token = text_field("token");
+    const auto name = text_field("name");
+    const auto resume = text_field("resume");
+    const bool room_ok = !j.contains("room") || j["room"].is_number_integer();
+    if (!token || !name || !resume || !room_ok) {
+      refuse(k_close_bad_request, "bad_request",
+             "hello: token, name and resume are strings, room is a number");
+      return;
+    }
+    join(*token, *name, *resume, room_ok && j.contains("room") ? j["room"].get<std::int64_t>() : 0);
   }
 
+  /// Tells the client why and closes. Posted: this may run with a room's lock held, and
+  /// ws_connection may call on_close inline.
   void refuse(std::uint16_t code, std::string_view error, std::string_view message) {
-    if (!closed && room_id != 0) --owner.ws_clients_;  // counted at the join
-    closed = true;
-    if (hello_timer) hello_timer->cancel();
-    if (auto w = ws.lock()) {
-      w->send(error_frame(error, message));
-      w->close(code, std::string(message.substr(0, 120)));
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      closed = true;
+      if (room_id != 0) --owner.ws_clients_;  // counted at the join
     }
+    auto w = ws.lock();
+    if (!w) return;
+    asio::post(w->executor(), [self = shared_from_this(), w, code, f = error_frame(error, message),
+                               reason = std::string(message.substr(0, 120))]() mutable {
+      if (self->hello_timer) self->hello_timer->cancel();
+      w->send(std::move(f));
+      w->close(code, std::move(reason));
+    });
   }
 
   /// Admins are already known (session); others present a room token.
-  void join(const std::string& token, const std::string& raw_name, const std::string& resume,
+  void join(const std::string& token, const std::string& name, const std::string& resume,
             std::int64_t admin_room) {
     participant_role role = participant_role::admin;
     std::int64_t room = admin_room;
     if (admin) {
       if (room <= 0) {
-        refuse(4004, "not_found", "an admin names the room: ?room=ID or \"room\" in hello");
+        refuse(k_close_no_room, "not_found",
+               "an admin names the room: ?room=ID or \"room\" in hello");
         return;
       }
       role_name = "admin";
@@ -126,7 +163,7 @@ struct classroom::participant_handler final : ws_connection::handler,
       const auto grant = token.empty() ? std::nullopt : owner.rooms_.find(sha256_hex(token));
       const auto r = grant ? role_of(grant->role) : std::nullopt;
       if (!r) {
-        refuse(4001, "unauthorized",
+        refuse(k_close_unauthorized, "unauthorized",
                token.empty() ? "no token: join with the room's link (?token=…)"
                              : "the token is not valid (it may have been rotated); ask for a "
                                "fresh link");
@@ -136,43 +173,54 @@ struct classroom::participant_handler final : ws_connection::handler,
       room = grant->room_id;
       role_name = grant->role;
     }
-    const auto name =
-        admin ? (raw_name.empty() ? admin->username : clean_name(raw_name)) : clean_name(raw_name);
-    if (name.empty()) {
-      refuse(4005, "bad_name", "a display name of 1 to 64 characters is needed (?name=…)");
-      return;
-    }
     const auto info = owner.rooms_.room(room);
     if (!info) {
-      refuse(4004, "not_found", "there is no room " + std::to_string(room));
+      refuse(k_close_no_room, "not_found", "there is no room " + std::to_string(room));
       return;
     }
     if (hello_timer) hello_timer->cancel();
-    room_id = room;
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+      room_id = room;
+    }
     ++owner.ws_clients_;
-    owner.with_room(room, [self = shared_from_this(), role, name, resume, info = *info](
-                              runtime& rt) { self->joined(rt, role, name, resume, info); });
+    // An admin without a name shows as their user name; room_state checks names.
+    const auto shown = admin && name.empty() ? admin->username : name;
+    owner.with_room(room, [self = shared_from_this(), role, shown, resume, info = *info](
+                              runtime& rt) { self->joined(rt, role, shown, resume, info); });
   }
 
   void joined(runtime& rt, participant_role role, const std::string& name,
               const std::string& resume, const room_summary& info) {
     auto w = ws.lock();
-    if (!w || closed) return;
+    if (!w) return;
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return;
+    }
     if (!rt.state) {
-      refuse(4004, "not_found", "the room no longer exists");
+      refuse(k_close_no_room, "not_found", "the room no longer exists");
       return;
     }
     auto r = rt.state->join(handle, role, name, owner.now_ms_(),
                             resume.empty() ? std::nullopt : std::optional<std::string>(resume));
     if (!r.ok) {
-      refuse(4003, r.error_code.empty() ? "refused" : r.error_code,
-             r.error_code == "room_full" ? "the room is full" : "cannot join the room");
+      refuse(r.close_code != 0 ? r.close_code : k_close_room_full,
+             r.error_code.empty() ? "refused" : r.error_code,
+             r.error_code == "room_full"
+                 ? "the room is full"
+                 : "cannot join: a display name of 1 to 64 characters is needed (?name=…)");
       return;
     }
-    participant_id = r.participant_id;
-    rt.conns[handle] = std::make_shared<ws_control_conn>(w);
+    {
+      std::lock_guard lock(mutex);
+      participant_id = r.participant_id;
+    }
+    auto conn = std::make_shared<ws_control_conn>(w);
+    rt.conns[handle] = conn;
     const auto stream = "live/" + std::to_string(info.id);
-    w->send(std::make_shared<const std::string>(json{
+    conn->send(std::make_shared<const std::string>(json{
         {"op", "welcome"},
         {"room",
          {{"id", info.id},
@@ -181,10 +229,10 @@ struct classroom::participant_handler final : ws_connection::handler,
           {"buffer_ms", info.buffer_ms},
           {"stream", stream},
           {"rtmp_url", urls.rtmp_base + "/" + stream}}},
-        {"you", {{"id", r.participant_id}, {"role", role_name}, {"name", name}}},
+        {"you", {{"id", r.participant_id}, {"role", role_name}, {"name", r.name}}},
         {"session", r.resume_key}}.dump()));
     owner.apply(rt, std::move(r.effects));
-    owner.attendance_join(info.id, attendance_key(), participant_id, role_name, name, "ws",
+    owner.attendance_join(info.id, attendance_key(), r.participant_id, role_name, r.name, "ws",
                           w->peer());
   }
 
@@ -196,11 +244,11 @@ struct classroom::participant_handler final : ws_connection::handler,
   public_urls urls;
   const conn_handle handle;
   std::optional<admin_identity> admin;
-  std::unique_ptr<asio::steady_timer> hello_timer;
-  // Set on the connection's thread; read by room operations only after the join.
+  std::unique_ptr<asio::steady_timer> hello_timer;  // the connection's thread only
+  std::string role_name;                            // set before the join is queued
+  std::mutex mutex;                                 // guards the three below
   std::int64_t room_id = 0;
   std::string participant_id;
-  std::string role_name;
   bool closed = false;
 };
 
@@ -213,6 +261,9 @@ asio::awaitable<void> classroom::serve_ws(api_context& api, request_context& ctx
     } catch (const api_error&) {
       // Not an admin after all: a room token may still follow.
     }
+    // A browser sends the cookie from any page of the same site; only our own pages may
+    // use it for a WebSocket (there is no CSRF header on an upgrade).
+    if (h->admin && h->admin->via_cookie && !same_origin(ctx)) h->admin.reset();
   }
   ws->set_handler(h);
   const auto token = ctx.query("token");
@@ -228,8 +279,12 @@ asio::awaitable<void> classroom::serve_ws(api_context& api, request_context& ctx
   h->hello_timer = std::make_unique<asio::steady_timer>(ws->executor(), k_hello_timeout);
   h->hello_timer->async_wait([weak = std::weak_ptr<participant_handler>(h)](auto ec) {
     auto self = weak.lock();
-    if (ec || !self || self->room_id != 0 || self->closed) return;
-    self->refuse(4001, "unauthorized", "no hello within 10 s");
+    if (ec || !self) return;
+    {
+      std::lock_guard lock(self->mutex);
+      if (self->room_id != 0 || self->closed) return;
+    }
+    self->refuse(k_close_unauthorized, "unauthorized", "no hello within 10 s");
   });
 }
 

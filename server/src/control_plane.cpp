@@ -123,22 +123,13 @@ struct control_plane::impl {
   void load_directory() {
     const auto now = unix_ms();
     auto [room_list, tokens] = db->run_sync([&](database& d) {
-      // Classes and presences left open by a crash end now.
-      d.class_sessions.close_all_open(now);
+      // Presences left open by a crash or a stop end now (those people reconnect and get
+      // new rows). A class left open stays open: its room object still says "live" and
+      // the teacher comes back to it; the teacher or an admin ends it.
       d.attendance.close_all_open(now);
       return std::make_pair(d.rooms.list(), d.room_tokens.all_active());
     });
-    for (const auto& r : room_list) {
-      room_summary s;
-      s.id = r.id;
-      s.name = r.name;
-      s.is_public = r.is_public;
-      s.max_students = static_cast<int>(r.max_students);
-      s.buffer_ms = static_cast<int>(r.buffer_ms);
-      s.record = r.record;
-      s.welcome = r.welcome;
-      rooms.put_room(std::move(s));
-    }
+    for (const auto& r : room_list) rooms.put_room(summary_of(r));
     for (const auto& t : tokens) rooms.put_token(t.token_hash, t.room_id, t.role);
   }
 

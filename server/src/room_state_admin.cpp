@@ -105,6 +105,7 @@ void room_state::kick_participant(const std::string& id, room_effects& fx) {
     send(fx, frames::kicked(), {*p.conn});
     fx.close.emplace_back(*p.conn, k_close_kicked);
   }
+  fx.kicked.push_back(id);
   remove_participant(id, fx);
 }
 

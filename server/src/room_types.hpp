@@ -59,10 +59,11 @@ struct room_effects {
   std::optional<bool> class_live;          ///< the class started (true) / ended (false) now
   std::vector<std::string> speak_revoked;  ///< streams whose publication must stop now
   std::vector<std::pair<std::string, std::string>> speak_granted;  ///< stream, publish token
+  std::vector<std::string> kicked;  ///< participants removed: their RTMP connections close too
 
   bool empty() const noexcept {
     return deliveries.empty() && persist.empty() && close.empty() && !class_live &&
-           speak_revoked.empty() && speak_granted.empty();
+           speak_revoked.empty() && speak_granted.empty() && kicked.empty();
   }
 };
 

@@ -304,6 +304,16 @@ class IntegrationTest(unittest.TestCase):
         self.servers.append(s)
         return s
 
+    def classroom_server(self, *extra_args: str, **kw: Any) -> tuple:
+        """A classroom server (no --open), an API client for it and an admin's bearer token."""
+        from api_client import Api  # the RTMP-only tests need no HTTP helpers
+        server = self.start_server(*extra_args, open_relay=False, **kw)
+        api = Api(server.http)
+        status, _, body = api.request("POST", "/api/v1/login",
+                                      json={"username": "admin", "password": ADMIN_PASSWORD})
+        self.assertEqual(status, 200, body)
+        return server, api, body["token"]
+
     def publish(self, server: Server, name: str, duration: Optional[float] = None,
                 wait: bool = True, **kw: Any) -> Proc:
         """An ffmpeg teacher on live/NAME; waits until the server says it publishes."""

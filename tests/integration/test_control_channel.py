@@ -4,8 +4,7 @@ old version, persistence across a restart), speak grants that let a student publ
 over RTMP and revoking them, kicks, and the attendance that results."""
 import time
 
-from api_client import Api
-from harness import ADMIN_PASSWORD, IntegrationTest, main
+from harness import IntegrationTest, main
 from ws_client import WsClient
 
 
@@ -16,11 +15,7 @@ def op(name):
 class ControlChannelTest(IntegrationTest):
     def setUp(self) -> None:
         super().setUp()
-        self.server = self.start_server(open_relay=False)
-        self.api = Api(self.server.http)
-        _, _, login = self.api.request("POST", "/api/v1/login",
-                                       json={"username": "admin", "password": ADMIN_PASSWORD})
-        self.admin = login["token"]
+        self.server, self.api, self.admin = self.classroom_server()
         status, _, self.room = self.api.request("POST", "/api/v1/rooms", token=self.admin,
                                                 json={"name": "Chemistry"})
         self.assertEqual(status, 201)

@@ -1,19 +1,14 @@
 """Who may publish and play a room's stream over RTMP: the teacher's token publishes,
 a student's token plays but cannot publish, a private room needs a token to play, a
 public one does not, and a rotated token stops working. Real ffmpeg peers."""
-from api_client import Api
-from harness import ADMIN_PASSWORD, IntegrationTest, main
+from harness import IntegrationTest, main
 from media import probe_streams
 
 
 class RtmpAuthTest(IntegrationTest):
     def setUp(self) -> None:
         super().setUp()
-        self.server = self.start_server(open_relay=False)
-        self.api = Api(self.server.http)
-        _, _, login = self.api.request("POST", "/api/v1/login",
-                                       json={"username": "admin", "password": ADMIN_PASSWORD})
-        self.token = login["token"]
+        self.server, self.api, self.token = self.classroom_server()
 
     def room(self, **fields) -> dict:
         status, _, room = self.api.request("POST", "/api/v1/rooms", token=self.token,

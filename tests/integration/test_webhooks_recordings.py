@@ -62,10 +62,8 @@ class WebhooksRecordingsTest(IntegrationTest):
         receiver = Receiver()
         self.addCleanup(receiver.shutdown)
         url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
-        server = self.start_server("--webhook-url", url, "--webhook-secret", SECRET,
-                                   open_relay=False)
-        api = Api(server.http)
-        token = self.login(api)
+        server, api, token = self.classroom_server("--webhook-url", url,
+                                                   "--webhook-secret", SECRET)
         _, _, room = api.request("POST", "/api/v1/rooms", token=token,
                                  json={"name": "Recorded", "record": True})
         publisher = self.publish(server, f"{room['id']}?token={room['teacher_token']}",
@@ -103,9 +101,7 @@ class WebhooksRecordingsTest(IntegrationTest):
         self.assertEqual(list(server.recordings().glob("*.flv")), [])
 
     def test_kill9_keeps_every_acknowledged_room(self) -> None:
-        server = self.start_server(open_relay=False)
-        api = Api(server.http)
-        token = self.login(api)
+        server, api, token = self.classroom_server()
         acknowledged: list = []
         stop = threading.Event()
 
