@@ -28,15 +28,23 @@ std::string_view status_code(std::string_view code, bool connect) {
   return k_so_bad_request;
 }
 
-rtmp::shared_object_message header(const std::string& so, const json& frame) {
+rtmp::shared_object_message header(const std::string& so, const json& frame, bool persistent) {
   rtmp::shared_object_message m;
   m.name = so;
   // The RTMP header has 32 bits; a temporary object's version (it starts at the time in ms)
   // is sent modulo 2^32. A client that offers it back at its next use gets the full state,
   // since no version the room keeps history for is that small.
   m.version = static_cast<std::uint32_t>(frame.value("version", std::uint64_t{0}));
-  if (frame.value("persistent", false)) m.flags = rtmp::k_so_flag_persistent;
+  if (persistent) m.flags = rtmp::k_so_flag_persistent;
   return m;
+}
+
+/// A member of a frame by reference (no copy of a large state), null when absent; a null
+/// iterates as nothing.
+const json& member(const json& j, const char* key) {
+  static const json k_none;
+  const auto it = j.find(key);
+  return it == j.end() ? k_none : *it;
 }
 
 so_event change_event(const std::string& slot, const json& value) {
@@ -79,7 +87,7 @@ void rtmp_so_mapper::from_event(const std::string& so, const rtmp::shared_object
                {"so", so},
                {"persistent", m.persistent()}};
       if (m.version != 0) req["version"] = m.version;
-      used_[so] = use_state{};
+      used_[so] = use_state{true, m.persistent()};
       out.frames.push_back(req.dump());
       return;
     }
@@ -156,7 +164,8 @@ std::optional<rtmp::shared_object_message> rtmp_so_mapper::to_client(std::string
                     status_code(j.value("code", std::string()), p.kind == request_kind::connect));
     }
     if (p.kind != request_kind::set && p.kind != request_kind::remove) return std::nullopt;
-    auto m = header(p.so, j);
+    const auto use = used_.find(p.so);
+    auto m = header(p.so, j, use != used_.end() && use->second.persistent);
     m.events.push_back(event(so_event_type::success, p.slot));
     return m;
   }
@@ -164,11 +173,13 @@ std::optional<rtmp::shared_object_message> rtmp_so_mapper::to_client(std::string
   const auto so = j.value("so", std::string());
   const auto use = used_.find(so);
   if (use == used_.end()) return std::nullopt;
-  auto m = header(so, j);
+  if (op == "so.state") use->second.persistent = j.value("persistent", false);
+  auto m = header(so, j, use->second.persistent);
   if (op == "so.message") {
     auto e = event(so_event_type::send_message);
     e.values.emplace_back(j.value("handler", std::string()));
-    for (const auto& a : j.value("args", json::array())) e.values.push_back(json_to_amf(a));
+    const auto& args = member(j, "args");
+    for (const auto& a : args) e.values.push_back(json_to_amf(a));
     m.events.push_back(std::move(e));
     return m;
   }
@@ -176,11 +187,13 @@ std::optional<rtmp::shared_object_message> rtmp_so_mapper::to_client(std::string
   use->second.awaiting = false;
   if (op == "so.state") {
     m.events.push_back(event(so_event_type::clear));
-    for (const auto& [slot, value] : j.value("slots", json::object()).items()) {
+    const auto& slots = member(j, "slots");
+    for (const auto& [slot, value] : slots.items()) {
       m.events.push_back(change_event(slot, value));
     }
   } else {
-    for (const auto& c : j.value("changes", json::array())) {
+    const auto& changes = member(j, "changes");
+    for (const auto& c : changes) {
       const auto slot = c.value("slot", std::string());
       if (c.value("deleted", false)) {
         m.events.push_back(event(so_event_type::remove, slot));

@@ -59,6 +59,9 @@ class rtmp_so_mapper {
   };
   struct use_state {
     bool awaiting = true;  ///< the connect's answer (state or change) is due: use_success
+    /// The header flag of every message on the object: as the client asked at use until
+    /// so.state tells what the object is (the first use decided it).
+    bool persistent = false;
   };
 
   std::int64_t track(request_kind kind, std::string so, std::string slot = {});
