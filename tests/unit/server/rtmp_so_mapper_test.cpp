@@ -112,6 +112,24 @@ TEST(RtmpSoMapper, SetAndRemoveAreAnsweredWithSuccessOrStatus) {
   EXPECT_EQ(status->events[0].level, "error");
 }
 
+TEST(RtmpSoMapper, ThePersistentFlagFollowsTheObjectNotTheAsk) {
+  rtmp_so_mapper m;
+  const auto f = frames_of(m.from_client(so_message("notes", {ev(so_event_type::use)}, true)));
+  // The object already existed as a temporary one: the state says so, and later messages too.
+  const auto state =
+      m.to_client(R"({"op":"so.state","so":"notes","version":7,"persistent":false,"slots":{}})");
+  ASSERT_TRUE(state);
+  EXPECT_FALSE(state->persistent());
+  const auto set =
+      frames_of(m.from_client(so_message("notes", {ev(so_event_type::request_change, "p", 1.0)})));
+  json ok{{"op", "so.result"}, {"id", set[0]["id"]}, {"ok", true}, {"version", 8}};
+  const auto success = m.to_client(ok.dump());
+  ASSERT_TRUE(success);
+  EXPECT_FALSE(success->persistent());
+  EXPECT_EQ(success->version, 8u);
+  EXPECT_EQ(f[0]["persistent"], true);
+}
+
 TEST(RtmpSoMapper, RefusedConnectEndsTheUse) {
   rtmp_so_mapper m;
   const auto f = frames_of(m.from_client(so_message("x", {ev(so_event_type::use)})));
