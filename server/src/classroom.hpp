@@ -77,6 +77,9 @@ class classroom final : public rtmp_observer {
   void on_publish_stop(const rtmp_activity& a) override;
   void on_play_start(const rtmp_activity& a) override;
   void on_play_stop(const rtmp_activity& a) override;
+  /// RTMP remote shared objects on the room's store (classroom_rtmp.cpp).
+  std::shared_ptr<rtmp_so_link> open_shared_objects(rtmp_so_client client,
+                                                    std::string& refusal) override;
 
   /// Counters for /metrics.
   std::size_t ws_clients() const;
@@ -84,6 +87,7 @@ class classroom final : public rtmp_observer {
 
   struct runtime;
   struct participant_handler;
+  struct rtmp_so_handler;
 
  private:
   using room_fn = std::function<void(runtime&)>;
