@@ -64,8 +64,10 @@ asio::awaitable<admin_identity> require_admin(api_context& api, request_context&
       std::chrono::duration_cast<std::chrono::milliseconds>(api.options.admin_session_ttl).count();
   auto session = co_await api.db.run([&](database& db) {
     auto s = db.admin_sessions.find_valid(hash, now);
-    // Sliding expiry: an admin who keeps working stays logged in.
-    if (s) db.admin_sessions.touch(s->id, now, now + ttl_ms);
+    // Sliding expiry: an admin who keeps working stays logged in. Moved at most once a
+    // minute: each move is a durable write, and reads should not wait for the disk.
+    if (s && s->expires_at < now + ttl_ms - 60'000)
+      db.admin_sessions.touch(s->id, now, now + ttl_ms);
     return s;
   });
   if (!session) {
