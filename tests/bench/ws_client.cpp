@@ -124,12 +124,15 @@ asio::awaitable<error_code> ws_client::read_frame(std::string_view& text) {
 }
 
 void ws_client::on_join_frame(std::string_view text) {
+  // The roster state holds every participant: parsing it at each join would make the
+  // tool's join work quadratic too. The server writes compact JSON, and a quote inside a
+  // string is escaped, so the op is recognised by its text.
+  if (text.find("\"op\":\"welcome\"") != std::string_view::npos) welcomed_ = true;
+  if (text.find("\"op\":\"so.state\"") != std::string_view::npos) ++states_;
+  if (text.find("\"op\":\"error\"") == std::string_view::npos) return;
   const json frame = json::parse(text, nullptr, false);
-  if (!frame.is_object()) return;
-  const auto op = frame.value("op", std::string());
-  if (op == "welcome") welcomed_ = true;
-  if (op == "so.state") ++states_;
-  if (op == "error") server_error_ = frame.value("code", "") + ": " + frame.value("message", "");
+  if (frame.is_object())
+    server_error_ = frame.value("code", "") + ": " + frame.value("message", "");
 }
 
 asio::awaitable<error_code> ws_client::read_loop() {
