@@ -1,10 +1,10 @@
 // lectern-bench: RTMP load tool. See tests/bench/README.md and --help.
-#include <sys/resource.h>
-
 #include <cstdio>
-#include <fstream>
 #include <string>
+#include <string_view>
 
+#include "control_main.hpp"
+#include "fd_limit.hpp"
 #include "media_file.hpp"
 #include "options.hpp"
 #include "report.hpp"
@@ -13,33 +13,6 @@
 using namespace lectern::bench;
 
 namespace {
-
-// Each player is one socket; the default soft limit (often 1024) is too low for thousands.
-// The soft limit may be raised up to the hard one without privileges.
-void raise_fd_limit(rlim_t need) {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need) return;
-  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : std::min(need, rl.rlim_max);
-  setrlimit(RLIMIT_NOFILE, &rl);
-  if (rl.rlim_cur < need)
-    std::fprintf(stderr,
-                 "lectern-bench: warning: only %llu file descriptors allowed (hard limit), %llu "
-                 "wanted; raise it with 'ulimit -Hn' as root\n",
-                 static_cast<unsigned long long>(rl.rlim_cur),
-                 static_cast<unsigned long long>(need));
-}
-
-bool write_json(const options& o, const nlohmann::ordered_json& report) {
-  const std::string text = report.dump(2) + "\n";
-  if (o.json_file.empty()) return std::fputs(text.c_str(), stdout) >= 0;
-  std::ofstream out(o.json_file, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out.flush()) {
-    std::fprintf(stderr, "lectern-bench: cannot write %s\n", o.json_file.c_str());
-    return false;
-  }
-  return true;
-}
 
 int exit_code(const runner& r) {
   if (!r.publisher_error().empty()) return 1;
@@ -51,6 +24,9 @@ int exit_code(const runner& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The control-plane benchmarks are subcommands; without one the tool loads RTMP as before.
+  if (argc > 1 && std::string_view(argv[1]) == "ws-chat") return ws_chat_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "http-get") return http_get_main(argc - 1, argv + 1);
   options o;
   std::string error;
   switch (parse_options(argc, argv, o, error)) {
@@ -79,6 +55,6 @@ int main(int argc, char** argv) {
   r.run();
   const nlohmann::ordered_json report = make_report(o, r);
   print_summary(stderr, report);
-  if (!write_json(o, report)) return 1;
+  if (!write_report(o.json_file, report)) return 1;
   return exit_code(r);
 }

@@ -22,8 +22,9 @@ bool is_loopback(const std::string& host) {
   return false;
 }
 
-// Splits "HOST[:PORT]" or "[V6][:PORT]".
-bool split_host_port(std::string_view hp, target& t, std::string& error) {
+}  // namespace
+
+bool parse_endpoint(std::string_view hp, target& t, std::string& error) {
   std::string_view port;
   if (hp.starts_with('[')) {
     const auto close = hp.find(']');
@@ -55,8 +56,6 @@ bool split_host_port(std::string_view hp, target& t, std::string& error) {
   return true;
 }
 
-}  // namespace
-
 std::string target::endpoint() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -72,7 +71,7 @@ std::optional<target> parse_url(std::string_view url, std::string& error) {
   url.remove_prefix(scheme.size());
   const auto slash = url.find('/');
   target t;
-  if (slash == std::string_view::npos || !split_host_port(url.substr(0, slash), t, error)) {
+  if (slash == std::string_view::npos || !parse_endpoint(url.substr(0, slash), t, error)) {
     if (error.empty()) error = "expected rtmp://HOST:PORT/APP/NAME";
     return std::nullopt;
   }
@@ -178,6 +177,8 @@ parse_outcome parse_options(int argc, char** argv, options& o, std::string& erro
 void print_usage(std::FILE* to) {
   std::fputs(
       R"(Usage: lectern-bench --url rtmp://127.0.0.1:PORT/APP/NAME --players N [options]
+       lectern-bench ws-chat --help     (WebSocket chat fan-out of the control channel)
+       lectern-bench http-get --help    (HTTP API throughput with keep-alive)
 
 Load tool for RTMP live servers (lectern-server, nginx-rtmp, ...). Optionally publishes an
 FLV file in real time, starts N players of the same stream, measures what each one receives,

@@ -22,6 +22,10 @@ struct target {
   std::string endpoint() const;
 };
 
+/// Parses "HOST[:PORT]" or "[V6][:PORT]" into t.host and t.port (the port stays as it was
+/// when absent). Only loopback hosts are accepted, as for parse_url.
+bool parse_endpoint(std::string_view host_port, target& t, std::string& error);
+
 /// Parses an RTMP URL. Only loopback targets are accepted (127.0.0.0/8, ::1, localhost):
 /// the tool opens thousands of connections and must not be pointed at someone else's host
 /// by a typo. On failure returns nullopt and says why in `error`.

@@ -3,21 +3,45 @@
 #include <sys/resource.h>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 
 namespace lectern::bench {
 
 using json = nlohmann::ordered_json;
 
-namespace {
-
 // Numbers are rounded for reading; the precision kept is far below the noise. Dividing by
 // a power of ten (not multiplying by 0.01) gives the double nearest the decimal.
-json rounded(std::optional<double> v, int decimals = 2) {
+json rounded(std::optional<double> v, int decimals) {
   if (!v) return nullptr;
   const double scale = std::pow(10.0, decimals);
   return std::round(*v * scale) / scale;
 }
+
+// The load tool's own cost: if it used most of a core, what it measured includes its own
+// queueing (see README.md).
+json self_usage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return {{"cpu_user_s", rounded(seconds(ru.ru_utime), 3)},
+          {"cpu_sys_s", rounded(seconds(ru.ru_stime), 3)},
+          {"max_rss_kib", ru.ru_maxrss}};
+}
+
+bool write_report(const std::string& file, const json& report) {
+  const std::string text = report.dump(2) + "\n";
+  if (file.empty()) return std::fputs(text.c_str(), stdout) >= 0;
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) {
+    std::fprintf(stderr, "lectern-bench: cannot write %s\n", file.c_str());
+    return false;
+  }
+  return true;
+}
+
+namespace {
 
 json distribution(std::vector<double>& v) {
   return {{"median", rounded(percentile(v, 0.5))},
@@ -151,17 +175,6 @@ json publisher_json(const runner& r) {
       {"statuses", p->statuses},
       {"error", publisher_error(r)},
   };
-}
-
-// The load tool's own cost: if it used most of a core, what it measured includes its own
-// queueing (see README.md).
-json self_usage() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return {{"cpu_user_s", rounded(seconds(ru.ru_utime), 3)},
-          {"cpu_sys_s", rounded(seconds(ru.ru_stime), 3)},
-          {"max_rss_kib", ru.ru_maxrss}};
 }
 
 }  // namespace
