@@ -119,6 +119,14 @@ class ControlChannelTest(IntegrationTest):
         self.assertEqual(delta["op"], "so.change", delta)
         self.assertEqual(delta["changes"], [{"slot": "q3", "value": "pH of 7?"}])
 
+        # A teacher's kick closes the student's control channel and RTMP playback alike.
+        player, _ = self.player_client(
+            self.server, f"{self.room['id']}?token={self.room['student_token']}"
+                         f"&participant={ana.me}")
+        teacher.send_json({"op": "kick", "id": 30, "participant": ana.me})
+        again.wait_for(op("kicked"), 5)
+        self.assertTrue(player.wait_closed(5), "the kicked student's RTMP player stays open")
+
         # Kick from the admin API: the student is told and disconnected.
         status, _, _ = self.api.request("POST", f"/api/v1/rooms/{self.room['id']}/kick",
                                         token=self.admin, json={"participant": lei.me})

@@ -1,6 +1,8 @@
 """Who may publish and play a room's stream over RTMP: the teacher's token publishes,
 a student's token plays but cannot publish, a private room needs a token to play, a
 public one does not, and a rotated token stops working. Real ffmpeg peers."""
+import time
+
 from harness import IntegrationTest, main
 from media import probe_streams
 
@@ -62,6 +64,17 @@ class RtmpAuthTest(IntegrationTest):
         self.assertTrue(live["stream"]["publishing"], live)
         self.assertEqual(live["stream"]["width"], 320, live)
         self.assertTrue(teacher_proc.running())
+
+        # The teacher reconnects (same token) while the old connection lingers: the new one
+        # takes over at once and the room still says the teacher is live.
+        self.publish(self.server, f"{rid}?token={teacher}")
+        deadline = time.monotonic() + 10
+        while teacher_proc.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(teacher_proc.running(), "the replaced publisher was not closed")
+        time.sleep(0.5)
+        status, _, live = self.api.request("GET", f"/api/v1/rooms/{rid}/live", token=self.token)
+        self.assertTrue(live["teacher_live"], live)
 
     def test_public_room_plays_without_token(self) -> None:
         room = self.room(is_public=True)
