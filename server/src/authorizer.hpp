@@ -56,5 +56,4 @@ class open_authorizer final : public authorizer {
   }
 };
 
-
 }  // namespace lectern::server

@@ -104,9 +104,9 @@ std::optional<file_facts> stat_file(const std::filesystem::path& path) {
   const auto ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(f.modified.time_since_epoch());
   char buf[48];
-  const int n = std::snprintf(buf, sizeof buf, "\"%llx-%llx\"",
-                              static_cast<unsigned long long>(f.size),
-                              static_cast<unsigned long long>(ns.count()));
+  const int n =
+      std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(f.size),
+                    static_cast<unsigned long long>(ns.count()));
   f.etag.assign(buf, static_cast<std::size_t>(n));
   return f;
 }
