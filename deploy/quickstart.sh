@@ -81,30 +81,9 @@ for _ in $(seq 1 100); do
 done
 http_bound="$(sed -n 's/^listening http //p' "$server_out")"
 
-# Log in and find or create the demo room (Python's standard library: no curl needed).
-room_json="$(python3 - "http://$http_bound" <<'PY'
-import json, os, sys, urllib.request
-base = sys.argv[1]
-def call(method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
-try:
-    token = call("POST", "/api/v1/login", {"username": "admin",
-                                            "password": os.environ["LECTERN_ADMIN_PASSWORD"]})["token"]
-except Exception as e:
-    sys.exit(f"quickstart: cannot log in as admin ({e}); this data dir was set up with another "
-             "password: set LECTERN_ADMIN_PASSWORD to it, or use a fresh --data-dir")
-rooms = [r for r in call("GET", "/api/v1/rooms", token=token)["rooms"] if r["name"] == "Demo class"]
-room = rooms[0] if rooms else call("POST", "/api/v1/rooms", {"name": "Demo class"}, token)
-print(json.dumps(room))
-PY
-)"
-field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$room_json" "$1"; }
+# Log in and find or create the demo room.
+room_json="$(deploy/room.py --server "http://$http_bound" --name "Demo class")"
+field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["room"][sys.argv[2]])' "$room_json" "$1"; }
 room_id="$(field id)"
 teacher_url="$(field rtmp_url)?token=$(field teacher_token)"
 student_url="$(field rtmp_url)?token=$(field student_token)"

@@ -47,15 +47,15 @@ struct api_context {
   std::atomic<int> kdf_in_flight{0};  ///< logins being hashed or waiting to be
   /// A real hash of nothing: verified against when the user does not exist, so a failed
   /// login takes as long whether or not the name is known.
-  std::string dummy_password_hash;
+  std::string dummy_password_hash{};
   std::uint16_t rtmp_port = 1935;
-  std::filesystem::path recordings_dir;  ///< <data-dir>/recordings; recording paths are relative
+  std::filesystem::path recordings_dir{};  ///< <data-dir>/recordings; recording paths are relative
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  std::function<std::int64_t()> now_ms;  ///< unix ms (injectable for tests)
+  std::function<std::int64_t()> now_ms{};  ///< unix ms (injectable for tests)
   /// Stats of the relay for /api/v1/stats and /metrics.
-  std::function<nlohmann::json()> relay_stats;
+  std::function<nlohmann::json()> relay_stats{};
   /// A live stream's publisher figures (codecs, size, fps, bitrate) by key "live/3".
-  std::function<nlohmann::json(const std::string&)> stream_stats;
+  std::function<nlohmann::json(const std::string&)> stream_stats{};
 
   public_urls urls(const request_context& ctx) const;
 };

@@ -135,16 +135,20 @@ room_patch parse_room(const json& body) {
   return p;
 }
 
-/// New random nonces for `roles`, stored with the tokens' hashes (revoking the old ones)
-/// and put into the directory, so an old token stops working at once.
+/// New random nonces for `roles`, stored with the tokens' hashes (revoking the old ones).
 void rotate(api_context& api, database& db, std::int64_t room_id,
             const std::vector<std::string>& roles, std::int64_t now) {
   for (const auto& role : roles) {
     const auto nonce = random_token(16);
     const auto token = room_token(api, room_id, role, nonce);
     db.room_tokens.set_active(room_id, role, nonce, sha256_hex(token), now);
-    api.rooms.put_token(sha256_hex(token), room_id, role);
   }
+}
+
+/// Once committed, the active tokens go into the directory: an old token stops working at
+/// once, and a failed transaction leaves the directory as it was.
+void publish_tokens(api_context& api, const std::vector<room_token_record>& tokens) {
+  for (const auto& t : tokens) api.rooms.put_token(t.token_hash, t.room_id, t.role);
 }
 
 struct room_and_tokens {
@@ -186,6 +190,7 @@ asio::awaitable<http::message_generator> create_room(api_context& api, request_c
     return room_and_tokens{r, db.room_tokens.active(r.id)};
   });
   api.rooms.put_room(summary_of(created.room));
+  publish_tokens(api, created.tokens);
   audit(api, who, ctx, "room.create", "room:" + std::to_string(created.room.id),
         json{{"name", f.name}});
   co_return json_reply(
@@ -220,7 +225,8 @@ asio::awaitable<http::message_generator> get_room(api_context& api, request_cont
 asio::awaitable<http::message_generator> update_room(api_context& api, request_context& ctx) {
   const auto who = co_await require_admin(api, ctx);
   const auto id = id_param(ctx);
-  const auto patch = parse_room(parse_json_body(ctx));
+  const auto body = parse_json_body(ctx);
+  const auto patch = parse_room(body);
   const auto now = api.now_ms();
   auto updated = co_await api.db.run([&](database& db) -> std::optional<room_and_tokens> {
     auto r = db.rooms.update(id, patch, now);
@@ -232,7 +238,7 @@ asio::awaitable<http::message_generator> update_room(api_context& api, request_c
   }
   api.rooms.put_room(summary_of(updated->room));
   api.classes.room_changed(summary_of(updated->room));
-  audit(api, who, ctx, "room.update", "room:" + std::to_string(id), parse_json_body(ctx));
+  audit(api, who, ctx, "room.update", "room:" + std::to_string(id), body);
   co_return json_reply(ctx, http::status::ok, room_json(api, ctx, updated->room, updated->tokens));
 }
 
@@ -276,6 +282,7 @@ asio::awaitable<http::message_generator> rotate_tokens(api_context& api, request
   if (!done) {
     throw api_error(http::status::not_found, "not_found", "there is no room " + std::to_string(id));
   }
+  publish_tokens(api, done->tokens);
   audit(api, who, ctx, "room.rotate_tokens", "room:" + std::to_string(id), json{{"role", role}});
   co_return json_reply(ctx, http::status::ok, room_json(api, ctx, done->room, done->tokens));
 }

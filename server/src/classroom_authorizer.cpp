@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "http_util.hpp"
+
 namespace lectern::server {
 
 classroom_stream parse_classroom_stream(std::string_view app, std::string_view name) {
@@ -22,15 +24,8 @@ classroom_stream parse_classroom_stream(std::string_view app, std::string_view n
 }
 
 std::string query_value(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
+  for (auto& [k, v] : parse_query(query)) {
+    if (k == key) return std::move(v);
   }
   return {};
 }

@@ -20,8 +20,8 @@ struct classroom_stream {
 };
 classroom_stream parse_classroom_stream(std::string_view app, std::string_view name);
 
-/// The value of `key` in a query string "a=1&token=x" (tokens and participant ids are
-/// URL-safe, so no percent-decoding is needed or done). Empty when absent.
+/// The value of `key` in a query string "a=1&token=x", percent-decoded as the HTTP API's
+/// queries are. Empty when absent.
 std::string query_value(std::string_view query, std::string_view key);
 
 /// Token rules of design.md: a room's teacher token may publish ROOM and ROOM-screen, a

@@ -1,6 +1,5 @@
 // The /api/v1/ws control channel: who a connection is (token, name, admin session), its
 // join into the room, and its frames handed to the room in order.
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "api_context.hpp"
@@ -38,17 +37,13 @@ std::optional<participant_role> role_of(std::string_view r) {
   return std::nullopt;
 }
 
-/// A WebSocket as the room's control connection. The room calls it with its lock held;
-/// ws_connection dispatches (may run inline, and closing calls back into the room), so
-/// both go through a post.
+/// A WebSocket as the room's control connection. The room calls it with its lock held,
+/// which is safe because ws_connection's send and close always post.
 struct ws_control_conn final : control_conn {
   explicit ws_control_conn(std::shared_ptr<ws_connection> w) : ws(std::move(w)) {}
-  void send(std::shared_ptr<const std::string> frame) override {
-    asio::post(ws->executor(), [w = ws, f = std::move(frame)]() mutable { w->send(std::move(f)); });
-  }
+  void send(std::shared_ptr<const std::string> frame) override { ws->send(std::move(frame)); }
   void close(std::uint16_t code, std::string reason) override {
-    asio::post(ws->executor(),
-               [w = ws, code, r = std::move(reason)]() mutable { w->close(code, std::move(r)); });
+    ws->close(code, std::move(reason));
   }
   const std::string& peer() const override { return ws->peer(); }
   std::shared_ptr<ws_connection> ws;
@@ -128,8 +123,8 @@ struct classroom::participant_handler final : ws_connection::handler,
     join(*token, *name, *resume, room_ok && j.contains("room") ? j["room"].get<std::int64_t>() : 0);
   }
 
-  /// Tells the client why and closes. Posted: this may run with a room's lock held, and
-  /// ws_connection may call on_close inline.
+  /// Tells the client why and closes (may run with a room's lock held: ws_connection posts;
+  /// a pending hello timer finds `closed` and does nothing).
   void refuse(std::uint16_t code, std::string_view error, std::string_view message) {
     {
       std::lock_guard lock(mutex);
@@ -137,14 +132,10 @@ struct classroom::participant_handler final : ws_connection::handler,
       closed = true;
       if (room_id != 0) --owner.ws_clients_;  // counted at the join
     }
-    auto w = ws.lock();
-    if (!w) return;
-    asio::post(w->executor(), [self = shared_from_this(), w, code, f = error_frame(error, message),
-                               reason = std::string(message.substr(0, 120))]() mutable {
-      if (self->hello_timer) self->hello_timer->cancel();
-      w->send(std::move(f));
-      w->close(code, std::move(reason));
-    });
+    if (auto w = ws.lock()) {
+      w->send(error_frame(error, message));
+      w->close(code, std::string(message.substr(0, 120)));
+    }
   }
 
   /// Admins are already known (session); others present a room token.

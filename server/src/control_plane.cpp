@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "amf_json.hpp"
 #include "api_context.hpp"
 #include "classroom.hpp"
 #include "classroom_authorizer.hpp"
@@ -33,13 +34,6 @@ std::string hash_token(std::string_view token) {
   return sha256_hex(token);
 }
 
-json number_or_null(const shared::amf::value* v) {
-  if (v == nullptr) return nullptr;
-  if (const auto n = v->as_number()) return *n;
-  if (const auto* s = v->get_if<std::string>()) return *s;
-  return nullptr;
-}
-
 /// The publisher's figures as onMetaData describes them (codec ids per FLV spec E.4.3.1:
 /// 7 = AVC, 10 = AAC), plus what the server measured.
 json describe_stream(const live_stream_stats& st) {
@@ -48,15 +42,11 @@ json describe_stream(const live_stream_stats& st) {
          {"media_bytes", st.media_bytes},
          {"video_keyframes", st.video_keyframes}};
   if (!st.metadata) return j;
-  const shared::amf::value* (*find)(const shared::amf::value&, std::string_view) =
-      [](const shared::amf::value& m, std::string_view k) -> const shared::amf::value* {
-    if (const auto* o = m.get_if<shared::amf::object>()) return o->find(k);
-    if (const auto* a = m.get_if<shared::amf::ecma_array>()) return a->find(k);
-    return nullptr;
-  };
+  std::string why;
+  const auto meta = amf_to_json(*st.metadata, why);
   for (const auto* k : {"width", "height", "framerate", "videodatarate", "audiodatarate",
                         "videocodecid", "audiocodecid", "audiosamplerate", "encoder"}) {
-    j[k] = number_or_null(find(*st.metadata, k));
+    j[k] = meta && meta->is_object() && meta->contains(k) ? (*meta)[k] : json(nullptr);
   }
   return j;
 }
@@ -133,6 +123,12 @@ struct control_plane::impl {
     for (const auto& t : tokens) rooms.put_token(t.token_hash, t.room_id, t.role);
   }
 
+  std::size_t live_streams() const {
+    std::size_t n = 0;
+    for (const auto& s : streams.all()) n += s->publisher().has_value();
+    return n;
+  }
+
   void register_metrics() {
     stats.add_gauge_fn("lectern_ws_clients", "WebSocket control connections",
                        [this] { return static_cast<double>(classes.ws_clients()); });
@@ -145,11 +141,8 @@ struct control_plane::impl {
     stats.add_gauge_fn("lectern_uptime_seconds", "Seconds since the server started", [this] {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - api.started).count();
     });
-    stats.add_gauge_fn("lectern_live_streams", "Live streams with a publisher", [this] {
-      double n = 0;
-      for (const auto& s : streams.all()) n += s->publisher().has_value();
-      return n;
-    });
+    stats.add_gauge_fn("lectern_live_streams", "Live streams with a publisher",
+                       [this] { return static_cast<double>(live_streams()); });
     stats.add_gauge_fn("lectern_rtmp_connections", "Open RTMP connections", [this] {
       return counters.rtmp_connections ? static_cast<double>(counters.rtmp_connections()) : 0.0;
     });
@@ -217,6 +210,14 @@ asio::ip::tcp::endpoint control_plane::listen(std::vector<asio::io_context*> con
   m.api.stream_stats = [&m](const std::string& key) {
     const auto s = m.streams.find(key);
     return s ? describe_stream(s->stats()) : json{{"publishing", false}};
+  };
+  m.api.relay_stats = [&m] {
+    const auto value = [](const auto& f) -> json { return f ? json(f()) : json(nullptr); };
+    return json{{"rtmp_connections", value(m.counters.rtmp_connections)},
+                {"bytes_in", value(m.counters.bytes_in)},
+                {"bytes_out", value(m.counters.bytes_out)},
+                {"dropped_messages", value(m.counters.dropped_messages)},
+                {"live_streams", m.live_streams()}};
   };
   register_auth_routes(m.router, m.api);
   register_room_routes(m.router, m.api);

@@ -102,17 +102,19 @@ void ws_connection::set_handler(std::shared_ptr<handler> h) {
   });
 }
 
+// Both post, never dispatch: a caller may hold its own lock (a room's), and closing calls
+// the handler's on_close, which may take that lock again.
 void ws_connection::send(std::shared_ptr<const std::string> frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
     self->enqueue(std::move(f));
   });
 }
 
 void ws_connection::close(std::uint16_t code, std::string reason) {
-  asio::dispatch(ws_.get_executor(),
-                 [self = shared_from_this(), code, r = std::move(reason)]() mutable {
-                   self->begin_close(code, std::move(r));
-                 });
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), code, r = std::move(reason)]() mutable {
+               self->begin_close(code, std::move(r));
+             });
 }
 
 void ws_connection::close_if_unhandled() {

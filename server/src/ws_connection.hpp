@@ -66,12 +66,13 @@ class ws_connection : public closable, public std::enable_shared_from_this<ws_co
   /// Sets who receives messages and starts reading (thread-safe). If the connection already
   /// ended, `h` gets on_close at once.
   void set_handler(std::shared_ptr<handler> h);
-  /// Queues one text frame (thread-safe). The same frame may go to many connections. If the
+  /// Queues one text frame (thread-safe; never runs inline, so the caller may hold locks
+  /// the handler takes). The same frame may go to many connections. If the
   /// bytes waiting exceed ws_max_queued_bytes, the queue is dropped and the connection
   /// closed with 4009 "too slow". Frames sent after close() are dropped.
   void send(std::shared_ptr<const std::string> frame);
   /// Sends what is queued, then a close frame; the socket is cut if the peer has not
-  /// answered within ws_close_timeout (thread-safe; later calls are ignored).
+  /// answered within ws_close_timeout (thread-safe, never inline; later calls are ignored).
   void close(std::uint16_t code, std::string reason);
   /// Closes with 1011 if no handler has been set by now (thread-safe; runs after tasks
   /// already queued on the connection). The session calls it when the route returns.

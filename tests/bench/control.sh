@@ -31,7 +31,7 @@ Usage: tests/bench/control.sh [--clients N] [--messages M] [--interval-ms MS]
   --skip-ws, --skip-http  run only the other benchmark
   --help                this text
 
-Needs build/bin/lectern-server and build/bin/lectern-bench, curl and jq. Bounded: every
+Needs build/bin/lectern-server and build/bin/lectern-bench, python3. Bounded: every
 bench run has a hard timeout, and the server is stopped on exit (also on Ctrl-C).
 USAGE
 }
@@ -72,9 +72,6 @@ bench="$root/build/bin/lectern-bench"
 server="$root/build/bin/lectern-server"
 for b in "$bench" "$server"; do
   [ -x "$b" ] || { echo "control: $b missing; build it: cmake --build build --target lectern-bench lectern-server" >&2; exit 1; }
-done
-for tool in curl jq; do
-  command -v "$tool" >/dev/null || { echo "control: $tool is needed" >&2; exit 1; }
 done
 
 mkdir -p "$out"
@@ -117,17 +114,15 @@ if [ -z "$http" ]; then
 fi
 echo "control: lectern-server pid $server_pid on http://$http (threads $server_threads)" >&2
 
-api() {  # api METHOD PATH [JSON]: the body on stdout; fails on a non-2xx answer
-  local args=(-sS --fail-with-body --max-time 10 -X "$1" "http://$http$2" -H 'Content-Type: application/json')
-  [ -n "${token:-}" ] && args+=(-H "Authorization: Bearer $token")
-  [ $# -ge 3 ] && args+=(--data "$3")
-  curl "${args[@]}"
+setup=$(LECTERN_ADMIN_PASSWORD="$password" "$root/deploy/room.py" --server "http://$http" \
+          --name bench --max-students 10000)
+field() {  # field KEY...: a value from the setup JSON
+  python3 -c 'import functools, json, sys
+print(functools.reduce(lambda v, k: v[k], sys.argv[2:], json.loads(sys.argv[1])))' "$setup" "$@"
 }
-token=""
-token=$(api POST /api/v1/login "$(jq -nc --arg p "$password" '{username:"admin",password:$p}')" | jq -r .token)
-room=$(api POST /api/v1/rooms '{"name":"bench","max_students":10000}')
-room_id=$(jq -r .id <<<"$room")
-student_token=$(jq -r .student_token <<<"$room")
+token=$(field admin_token)
+room_id=$(field room id)
+student_token=$(field room student_token)
 echo "control: room $room_id created" >&2
 
 load_note() { echo "load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"; }

@@ -10,12 +10,6 @@ namespace lectern::bench {
 
 namespace {
 
-template <typename T>
-bool parse_number(const std::string& s, T& out) {
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
-}
-
 using value_parser = std::function<bool(const std::string&)>;
 
 value_parser positive(double& field) {

@@ -89,12 +89,6 @@ std::optional<target> parse_url(std::string_view url, std::string& error) {
 
 namespace {
 
-template <typename T>
-bool parse_number(const std::string& s, T& out) {
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc{} && end == s.data() + s.size();
-}
-
 // One option that takes a value: its parser returns false when the value is invalid.
 using value_parser = std::function<bool(const std::string&)>;
 

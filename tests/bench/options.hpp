@@ -1,6 +1,7 @@
 // lectern-bench command line: the options, the RTMP URL they target, and --help.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -24,6 +25,13 @@ struct target {
 
 /// Parses "HOST[:PORT]" or "[V6][:PORT]" into t.host and t.port (the port stays as it was
 /// when absent). Only loopback hosts are accepted, as for parse_url.
+/// The whole of `s` as a number (no sign games, no trailing text); false otherwise.
+template <typename T>
+bool parse_number(const std::string& s, T& out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
 bool parse_endpoint(std::string_view host_port, target& t, std::string& error);
 
 /// Parses an RTMP URL. Only loopback targets are accepted (127.0.0.0/8, ::1, localhost):

@@ -154,7 +154,7 @@ class ApiTest(IntegrationTest):
         self.assertError(self.api.request("GET", "/api/v1/me", cookie=session), 401,
                          "unauthorized")
 
-    def test_login_rate_limit_and_expiry(self) -> None:
+    def test_login_rate_limit(self) -> None:
         for _ in range(5):
             self.assertError(self.api.request("POST", "/api/v1/login",
                                               json={"username": "admin", "password": "guess"}),
@@ -207,6 +207,8 @@ class ApiTest(IntegrationTest):
         self.assertEqual(status, 200)
         self.assertGreater(stats["rss_bytes"], 0)
         self.assertGreaterEqual(stats["uptime_s"], 0)
+        self.assertEqual(stats["relay"]["live_streams"], 0, stats)
+        self.assertEqual(stats["relay"]["rtmp_connections"], 0, stats)
 
 
 if __name__ == "__main__":

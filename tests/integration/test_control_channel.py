@@ -88,8 +88,9 @@ class ControlChannelTest(IntegrationTest):
         self.assertEqual(refused["code"], "forbidden")
 
         # Lock: others are refused; the holder's changes arrive as one batch on unlock.
-        teacher.send_json({"op": "so.lock", "so": "quiz"})
-        time.sleep(0.2)  # the lock is not acknowledged; give it time to land first
+        teacher.send_json({"op": "so.lock", "id": 20, "so": "quiz"})
+        self.assertTrue(teacher.wait_for(
+            lambda m: m.get("op") == "so.result" and m.get("id") == 20, 5)["ok"])
         ana.send_json({"op": "so.set", "id": 10, "so": "quiz", "slot": "answer", "value": "c"})
         refused = ana.wait_for(lambda m: m.get("op") == "so.result" and m["id"] == 10, 5)
         self.assertEqual(refused["code"], "locked")
@@ -108,8 +109,9 @@ class ControlChannelTest(IntegrationTest):
         # Reconnect with an old version: only what changed comes back.
         version = batch["version"]
         ana.close()
-        teacher.send_json({"op": "so.set", "so": "quiz", "slot": "q3", "value": "pH of 7?"})
-        time.sleep(0.2)  # the teacher's change lands while Ana is away
+        teacher.send_json({"op": "so.set", "id": 21, "so": "quiz", "slot": "q3",
+                           "value": "pH of 7?"})
+        teacher.wait_for(lambda m: m.get("op") == "so.result" and m.get("id") == 21, 5)
         again = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
                                  f"?token={self.room['student_token']}&name=Ana&resume={ana.session}")
         self.addCleanup(again.close)

@@ -8,8 +8,7 @@ import json
 import threading
 import time
 
-from api_client import Api
-from harness import ADMIN_PASSWORD, IntegrationTest, main
+from harness import IntegrationTest, main
 
 SECRET = "webhook-secret-for-tests-0123"
 
@@ -52,12 +51,6 @@ class Receiver(http.server.ThreadingHTTPServer):
 
 
 class WebhooksRecordingsTest(IntegrationTest):
-    def login(self, api: Api) -> str:
-        status, _, body = api.request("POST", "/api/v1/login",
-                                      json={"username": "admin", "password": ADMIN_PASSWORD})
-        self.assertEqual(status, 200, body)
-        return body["token"]
-
     def test_webhooks_and_recordings(self) -> None:
         receiver = Receiver()
         self.addCleanup(receiver.shutdown)
@@ -127,9 +120,7 @@ class WebhooksRecordingsTest(IntegrationTest):
         writer.join(10)
         self.assertGreaterEqual(len(acknowledged), 30)
 
-        again = self.start_server(open_relay=False, name="restarted", data_dir=server.data_dir)
-        api = Api(again.http)
-        token = self.login(api)
+        _, api, token = self.classroom_server(name="restarted", data_dir=server.data_dir)
         status, _, listed = api.request("GET", "/api/v1/rooms", token=token)
         ids = {r["id"] for r in listed["rooms"]}
         missing = [r["id"] for r in acknowledged if r["id"] not in ids]
