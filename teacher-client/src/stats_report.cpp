@@ -25,7 +25,7 @@ nlohmann::json stats_report::take(media::publish_pipeline& pipeline) {
       {"state", media::to_string(p.state)},
       {"connects", p.connects},
       {"fps", rate(p.video_sent, prev.publish.video_sent)},
-      {"bitrate_kbps", rate(p.bytes_sent * 8, prev.publish.bytes_sent * 8) / 1000},
+      {"bitrate_kbps", std::round(rate(p.bytes_sent * 8, prev.publish.bytes_sent * 8) / 100) / 10},
       {"video_sent", p.video_sent},
       {"audio_sent", p.audio_sent},
       {"bytes_sent", p.bytes_sent},

@@ -59,6 +59,9 @@ int teacher_app::create(const teacher_options& options, std::unique_ptr<teacher_
   app->join_ = join.value();
   std::string notices, message;
   auto pipeline = main_stream_options(options, app->join_.rtmp_url, notices);
+  if (!options.headless) {
+    pipeline.on_preview = [raw = app.get()](const AVFrame& f) { raw->preview_.put(f); };
+  }
   const auto ec = open_main_pipeline(std::move(pipeline), app->main_, message, notices);
   std::cerr << notices;
   if (ec) {
@@ -135,6 +138,30 @@ nlohmann::json teacher_app::stats_line() {
   std::lock_guard lock(screen_mutex_);
   if (screen_) j["screen"] = screen_stats_.take(*screen_);
   return j;
+}
+
+bool teacher_app::switch_devices(const std::string& camera, const std::string& mic,
+                                 std::string& error) {
+  teacher_options o = options_;
+  if (!camera.empty()) o.camera = camera;
+  if (!mic.empty()) o.mic = mic;
+  o.test_source = o.test_source && camera.empty() && mic.empty();
+  std::string notices;
+  auto pipeline = main_stream_options(o, join_.rtmp_url, notices);
+  pipeline.on_preview = main_->options().on_preview;
+  main_->stop();  // the devices may be exclusive (V4L2): close before opening again
+  std::unique_ptr<media::publish_pipeline> next;
+  if (auto ec = media::publish_pipeline::open(std::move(pipeline), next, error)) {
+    auto again = main_->options();
+    if (!media::publish_pipeline::open(std::move(again), next, notices)) next->start();
+    if (next) main_ = std::move(next);
+    return false;
+  }
+  main_ = std::move(next);
+  main_->start();
+  options_ = o;
+  main_stats_ = {};
+  return true;
 }
 
 bool teacher_app::finished() {

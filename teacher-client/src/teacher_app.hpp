@@ -15,6 +15,7 @@
 #include "event_log.hpp"
 #include "lectern/client/api_client.hpp"
 #include "lectern/media/publish_pipeline.hpp"
+#include "lectern/ui/video_texture.hpp"
 #include "options.hpp"
 #include "stats_report.hpp"
 
@@ -44,6 +45,11 @@ class teacher_app {
   const teacher_options& options() const { return options_; }
   const client::join_info& join() const { return join_; }
   event_log& events() { return events_; }
+  /// Frames the camera pipeline encodes, for the window's preview.
+  ui::frame_mailbox& preview() { return preview_; }
+  /// Reopens the camera pipeline with other devices (empty: keep); false with `error`
+  /// when they cannot be opened (the old pipeline is then started again).
+  bool switch_devices(const std::string& camera, const std::string& mic, std::string& error);
 
  private:
   teacher_app(const teacher_options& options, std::FILE* event_stream);
@@ -56,6 +62,7 @@ class teacher_app {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread io_thread_;
   std::unique_ptr<classroom> classroom_;
+  ui::frame_mailbox preview_;
   std::unique_ptr<media::publish_pipeline> main_;
   stats_report main_stats_;
   mutable std::mutex screen_mutex_;
