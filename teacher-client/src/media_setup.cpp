@@ -47,6 +47,7 @@ media::pipeline_options screen_stream_options(const teacher_options& o,
   media::pipeline_options p;
   p.video_source = media::screen_source(o.screen_display, o.screen_fps);
   p.video = o.video;
+  p.video.width = p.video.height = 0;  // text on a screen needs its own resolution
   p.video.fps = o.screen_fps;
   p.video.keyint_frames = 2 * o.screen_fps;
   p.video.bitrate_kbps = o.screen_bitrate_kbps;

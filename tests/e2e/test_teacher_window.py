@@ -47,6 +47,22 @@ class TeacherWindowTest(TeacherTest):
         harness.note(f"screenshot: {shot.stat().st_size} bytes, {colours} colours")
         self.assertGreater(colours, 50, "the window rendered (nearly) a single colour")
 
+    def test_screen_share_is_a_second_stream(self):
+        self.make_room()
+        teacher = self.spawn("screen", [
+            "xvfb-run", "-a", "-s", "-screen 0 1024x768x24", teacher_binary(),
+            self.room["teacher_link"], "--headless", "--test-source", "--size", "320x240",
+            "--video-bitrate", "300", "--screen", "--screen-fps", "5", "--duration", "30"])
+        harness.wait_until(lambda: "sharing" in teacher.stdout(), 20, "the screen share starting")
+        probe = harness.ffprobe_json(self.student_url("-screen"), "-show_entries",
+                                     "stream=codec_type,codec_name,width,height", timeout=20)
+        video = [s for s in probe["streams"] if s["codec_type"] == "video"]
+        self.assertEqual(video[0]["codec_name"], "h264", probe)
+        self.assertEqual((video[0]["width"], video[0]["height"]), (1024, 768),
+                         "the screen is sent at its own size")
+        # The camera stream goes on beside it.
+        self.assertIn("video", {s["codec_type"] for s in harness.probe_streams(self.student_url())})
+
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,7 @@
 // The capture threads of a publish pipeline.
 #include "lectern/media/publish_pipeline.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -17,9 +18,13 @@ std::error_code publish_pipeline::open(pipeline_options options,
                                        std::unique_ptr<publish_pipeline>& out,
                                        std::string& message) {
   std::unique_ptr<publish_pipeline> p(new publish_pipeline(std::move(options)));
-  const auto& o = p->options_;
+  auto& o = p->options_;
   if (o.video_source) {
     if (auto ec = media_source::open(*o.video_source, p->video_source_, message)) return ec;
+    if (o.video.width <= 0 || o.video.height <= 0) {  // the source's own size, made even
+      o.video.width = std::max(2, p->video_source_->decoder().width & ~1);
+      o.video.height = std::max(2, p->video_source_->decoder().height & ~1);
+    }
     if (auto ec = encoder::open_video(o.video, p->video_encoder_, message)) return ec;
   }
   if (o.audio_source) {

@@ -17,7 +17,7 @@ namespace lectern::media {
 
 /// Video encoder settings (Flash: Camera.setMode / setQuality / setKeyFrameInterval).
 struct video_encoder_options {
-  int width = 640;
+  int width = 640;   ///< 0 (with height 0): the source's size (a pipeline fills it in)
   int height = 360;
   int fps = 30;
   int keyint_frames = 60;      ///< a keyframe at least every N frames (2 s at 30 fps)
