@@ -1,7 +1,9 @@
 // Parsing lectern-teacher's options: a small table of flags, each with its setter.
 #include "options.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <string_view>
 #include <vector>
@@ -183,9 +185,30 @@ const flag* find_flag(std::string_view name) {
   return nullptr;
 }
 
+// LECTERN_VIDEO_BITRATE for --video-bitrate: every option is also an environment variable
+// (design.md); the command line wins over the environment.
+bool apply_environment(teacher_options& out, std::string& error) {
+  for (const auto& f : flags()) {
+    if (f.name.size() < 3 || f.name == "--help" || f.name == "--list-devices") continue;
+    std::string var = "LECTERN_";
+    for (const char c : f.name.substr(2))
+      var += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr || *value == 0) continue;
+    const std::string_view v = value;
+    if (!f.takes_value && v != "1" && v != "true") continue;
+    if (auto what = f.set(out, v); !what.empty()) {
+      error = "bad value '" + std::string(v) + "' in " + var + ": expected " + what;
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool parse_options(int argc, char** argv, teacher_options& out, std::string& error) {
+  if (!apply_environment(out, error)) return false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     std::string_view value;
@@ -285,6 +308,10 @@ Running:
                         with --headless)
   --screenshot FILE     with a window: save its pixels as PNG after --duration, then exit
   --help                this text
+
+Every option is also an environment variable: LECTERN_ and the name in capitals with _
+for - (LECTERN_SERVER, LECTERN_TOKEN, LECTERN_VIDEO_BITRATE, LECTERN_HEADLESS=1, ...);
+the command line wins.
 
 Exit status: 0 after a normal end, 1 when joining or publishing cannot start (the
 message says why), 2 for a bad command line.
