@@ -63,6 +63,15 @@ class TeacherClassTest(TeacherTest):
         err = teacher.wait_event(is_event("error"), 5, "a refused command")
         self.assertIn("milliseconds", err["message"])
 
+        teacher.send("mic off")
+        teacher.send("camera off")
+        muted = teacher.wait_event(lambda e: e.get("event") == "stats" and e["mic_muted"]
+                                   and not e["camera"], 5, "stats with the mic and camera off")
+        after = teacher.events().index(muted)
+        # The tone's peak is 0.25; a frame encoded after the switch is silent.
+        teacher.wait_event(lambda e: e.get("event") == "stats" and e["mic_peak"] == 0, 5,
+                           "a silent microphone", after=after)
+
         teacher.send("end")
         ana.wait_for(lambda m: m.get("op") == "class.ended", 5)
         teacher.wait_event(is_event("class", state="ended"), 5, "the class ending")

@@ -2,7 +2,9 @@
 restarted on the same ports under a running class, and joins that cannot work (wrong or
 student token, unknown room, no server, bad option) end with a readable error."""
 
+import glob
 import time
+import unittest
 
 import harness
 from harness import main
@@ -61,6 +63,25 @@ class TeacherJoinErrorTest(TeacherTest):
         p = self.teacher("--size", "33x10", link="x", name="bad-size")
         self.assertEqual(p.wait(10), 2)
         self.assertIn("--size", p.stderr())
+
+
+class TeacherFallbackTest(TeacherTest):
+    @unittest.skipIf(glob.glob("/dev/video*"), "this machine has a camera")
+    def test_without_camera_the_test_pattern_goes_out_with_a_notice(self):
+        self.make_room()
+        # No --test-source: the client looks for a camera and a microphone itself.
+        teacher = self.teacher("--headless", "--size", "320x240", "--video-bitrate", "300",
+                               "--mic", "alsa:lectern-no-such-device", "--duration", "30")
+        teacher.wait_event(live, 20, "stats with state live")
+        err = teacher.stderr()
+        self.assertIn("no camera found", err)
+        self.assertIn("test pattern", err)
+        self.assertIn("publishing silence", err)
+        streams = {s["codec_type"]: s["codec_name"] for s in
+                   harness.probe_streams(self.student_url())}
+        self.assertEqual(streams, {"video": "h264", "audio": "aac"})
+        stats = teacher.wait_event(lambda e: live(e) and e["audio_sent"] > 0, 10, "audio sent")
+        self.assertEqual(stats["mic_peak"], 0, "silence stands in for the missing microphone")
 
 
 if __name__ == "__main__":
