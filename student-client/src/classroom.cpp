@@ -293,6 +293,11 @@ bool classroom::speaking() const {
   return speaker_ != nullptr;
 }
 
+std::string classroom::speak_state() const {
+  std::lock_guard lock(mutex_);
+  return speaker_ ? speaker_->state() : std::string();
+}
+
 void classroom::finish(const std::string& reason) {
   {
     std::lock_guard lock(mutex_);
