@@ -114,6 +114,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       o.stats_file = v;
     else if (arg == "--screenshot")
       o.screenshot = v;
+    else if (arg == "--rtmp-via")
+      o.rtmp_via = v;
     else if (arg == "--camera")
       o.camera = v;
     else if (arg == "--microphone")
