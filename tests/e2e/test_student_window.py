@@ -3,21 +3,13 @@ and a Chinese chat line, saved as a PNG (--screenshot FILE after --screenshot-af
 
 import os
 import shutil
-import subprocess
 import unittest
 
 import harness
 from harness import IntegrationTest, main
 from students import make_room, student_binary, student_link
 from teacher_proc import ClientProc, live, teacher_binary
-
-
-def distinct_colours(png):
-    """How many different RGB values the picture has (decoded by the ffmpeg CLI)."""
-    raw = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", str(png),
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         check=True, capture_output=True, timeout=30).stdout
-    return len({raw[i:i + 3] for i in range(0, len(raw), 3 * 7)})
+from test_teacher_window import distinct_colours
 
 
 @unittest.skipUnless(shutil.which("xvfb-run"), "xvfb-run is not installed (Debian xvfb)")
@@ -38,7 +30,7 @@ class StudentWindowTest(IntegrationTest):
         self.assertProcOk(student, 60, server)
         self.assertTrue(shot.exists(), student.describe())
         self.assertGreater(shot.stat().st_size, 10000)
-        colours = distinct_colours(shot)
+        colours = distinct_colours(shot, self.tmp)
         harness.note(f"screenshot: {shot.stat().st_size} bytes, {colours} colours")
         self.assertGreater(colours, 50, "the window rendered (nearly) a single colour")
         lines = [l for l in stats.read_text().splitlines() if '"state":"playing"' in l]
