@@ -17,6 +17,7 @@ packages=(
   libsqlite3-dev                     # the embedded store
   nlohmann-json3-dev                 # JSON control protocol
   libsdl2-dev libimgui-dev           # client windows
+  fonts-wqy-microhei                 # one 5 MB TTF with CJK (chat in Chinese/Japanese/Korean)
   libssl-dev                         # HMAC-SHA256 for the RTMP digest handshake
   libtomlplusplus-dev                # lectern-server --config FILE (TOML); a parser we need not write
   libgtest-dev libgmock-dev          # unit tests
@@ -28,6 +29,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav  # rtmp2src/rtmp2sink peers
   nginx-light libnginx-mod-rtmp      # nginx-rtmp, the baseline of tests/bench
   procps                             # ps/pgrep for the benchmark scripts
+  xvfb xauth                         # xvfb-run: client windows rendered in e2e tests
 )
 
 case "${1:-}" in
