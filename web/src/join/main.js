@@ -80,7 +80,7 @@ async function enter(info, name, mode) {
         h('section', { class: 'card' }, h('h2', { text: 'In the room' }), roster))));
 
   let player = null;
-  let live = false;
+  let live = null; // unknown until the room object arrives
   const restart = () => {
     player?.destroy();
     player = null;
@@ -116,7 +116,8 @@ async function enter(info, name, mode) {
     if (so === 'roster') {
       const people = roster_entries(slots);
       replace(roster, people.map((p) => h('li', { attrs: { 'data-participant': p.id } },
-        h('span', { text: p.name }), ' ', h('span', { class: ['badge', `badge-${p.role}`], text: p.role }), p.hand ? ' ✋' : '', p.id === you.id ? ' (you)' : '')));
+        h('span', { text: p.name }), ' ', h('span', { class: ['badge', `badge-${p.role}`], text: p.role }),
+        p.hand ? h('span', { class: 'badge badge-warn', text: 'hand up' }) : null, p.id === you.id ? h('span', { class: 'muted', text: '(you)' }) : null)));
       const mine = slots[you.id];
       const up = Boolean(mine?.hand);
       hand.setAttribute('aria-pressed', String(up));

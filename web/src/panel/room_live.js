@@ -85,7 +85,7 @@ function show_roster(ctx, channel, roster_body, hands_body, slots) {
           h('li', { attrs: { 'data-participant': p.id, 'data-role': p.role } },
             h('span', { class: 'name', text: p.name }),
             badge(p.role, p.role),
-            p.hand ? badge('✋ hand up', 'warn') : null,
+            p.hand ? badge('hand up', 'warn') : null,
             p.speak ? badge('speaking', 'live') : null,
             p.muted ? badge('muted', 'idle') : null,
             h('span', { class: 'spacer' }),
@@ -96,7 +96,7 @@ function show_roster(ctx, channel, roster_body, hands_body, slots) {
   replace(
     hands_body,
     raised.length
-      ? h('ul', { class: 'hands', attrs: { id: 'hands' } }, raised.map((p) => h('li', { attrs: { 'data-participant': p.id } }, '✋ ', p.name)))
+      ? h('ul', { class: 'hands', attrs: { id: 'hands' } }, raised.map((p) => h('li', { attrs: { 'data-participant': p.id } }, p.name)))
       : h('p', { class: 'muted', text: 'No hands raised. (The teacher lowers hands from the teacher client.)' }),
   );
 }
