@@ -61,7 +61,8 @@ export function playback_supported() {
 export function play_live(video, url, mode = 'balanced', on_error = () => {}) {
   const settings = latency_modes[mode] ?? latency_modes.balanced;
   const player = mpegts.createPlayer(
-    { type: 'flv', isLive: true, url, hasAudio: true, hasVideo: true },
+    // hasAudio/hasVideo unset: the FLV header's flags decide (a teacher may send no audio).
+    { type: 'flv', isLive: true, url },
     {
       enableWorker: false,
       lazyLoad: false,

@@ -19,8 +19,10 @@ export function render_dashboard(ctx, main) {
   let timer = null;
 
   function connect() {
+    let opened = false;
     ws = new WebSocket(ws_url('/api/v1/dashboard/ws'));
     ws.addEventListener('open', () => {
+      opened = true;
       backoff = 500;
       status.textContent = 'live';
     });
@@ -33,9 +35,12 @@ export function render_dashboard(ctx, main) {
       }
       if (f.op === 'dashboard') show(f);
     });
-    ws.addEventListener('close', (e) => {
+    ws.addEventListener('close', () => {
       if (stopped) return;
-      status.textContent = e.code === 1008 || e.code === 4001 ? 'not authorized: log in again' : 'reconnecting…';
+      status.textContent = 'reconnecting…';
+      // A refused upgrade looks like any network error; /me tells whether the session ended
+      // (a 401 there takes the admin to the login form).
+      if (!opened) ctx.api.get('/api/v1/me').catch(() => {});
       timer = setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, k_max_backoff_ms);
     });

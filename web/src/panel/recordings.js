@@ -7,7 +7,9 @@ import { ask, busy, section } from './widgets.js';
 export function render_recordings(ctx, main, { query }) {
   const room = query.get('room');
   const player = h('div', { class: 'recording-player', attrs: { id: 'recording-player' } });
-  const list = section(room ? `Recordings of room ${room}` : 'All recordings', room ? h('a', { class: 'small', href: '#/recordings', text: 'Show all' }) : null);
+  const list = section(room ? `Recordings of room ${room}` : 'All recordings',
+    room ? h('a', { class: 'small', href: '#/recordings', text: 'Show all' }) : null,
+    h('button', { class: 'small', text: 'Refresh', on: { click: () => load() } }));
   replace(main, h('h1', { text: 'Recordings' }), player, list.el);
 
   function play(rec) {
