@@ -6,7 +6,7 @@ import '../styles/join.css';
 import { chat_form, show_chat } from '../lib/chat.js';
 import { ControlChannel, roster_entries } from '../lib/control.js';
 import { busy, h, replace, toast } from '../lib/dom.js';
-import { latency_modes, live_url, play_live, playback_supported } from '../lib/player.js';
+import { latency_modes, live_url, LiveView } from '../lib/player.js';
 
 const root = document.getElementById('join');
 const room_id = decodeURIComponent(location.pathname.replace(/^\/join\//, '').replace(/\/$/, ''));
@@ -79,27 +79,14 @@ async function enter(info, name, mode) {
         h('section', { class: 'card' }, h('h2', { text: 'Chat' }), chat_list, chat_form((text) => channel.request({ op: 'chat.send', text }))),
         h('section', { class: 'card' }, h('h2', { text: 'In the room' }), roster))));
 
-  let player = null;
-  let live = null; // unknown until the room object arrives
-  const restart = () => {
-    player?.destroy();
-    player = null;
-    if (!live) {
-      note.textContent = 'Waiting for the teacher to go live…';
-      return;
-    }
-    if (!playback_supported()) {
-      note.textContent = 'This browser cannot play live video (no Media Source Extensions with H.264). Use the desktop client.';
-      return;
-    }
-    note.textContent = `Live · ${latency_modes[latency.value].label}`;
-    player = play_live(video, live_url(room_id, { token, participant: you.id }), latency.value, (err) => {
-      note.textContent = `Playback problem: ${err}`;
-    });
-  };
+  const view = new LiveView(video, note, live_url(room_id, { token, participant: you.id }), {
+    mode,
+    idle_text: 'Waiting for the teacher to go live…',
+    live_text: (m) => `Live · ${latency_modes[m].label}`,
+  });
   latency.addEventListener('change', () => {
     localStorage.setItem('lectern.latency', latency.value);
-    restart();
+    view.set_mode(latency.value);
   });
   hand.addEventListener('click', () => busy(hand, async () => {
     const up = hand.getAttribute('aria-pressed') === 'true';
@@ -108,10 +95,7 @@ async function enter(info, name, mode) {
 
   channel.addEventListener('so', (e) => {
     const { so, slots } = e.detail;
-    if (so === 'room' && Boolean(slots.teacher_live) !== live) {
-      live = Boolean(slots.teacher_live);
-      restart();
-    }
+    if (so === 'room') view.set_live(Boolean(slots.teacher_live));
     if (so === 'chat') show_chat(chat_list, slots);
     if (so === 'roster') {
       const people = roster_entries(slots);
@@ -129,8 +113,7 @@ async function enter(info, name, mode) {
   });
   channel.addEventListener('closed', (e) => {
     if (!e.detail.final) return;
-    player?.destroy();
-    player = null;
+    view.destroy();
     toast(e.detail.reason, 'error');
     replace(root, h('div', { class: 'card narrow' }, h('h1', { text: info.room.name }), h('p', { class: 'error', attrs: { id: 'join-error' }, text: e.detail.reason }),
       h('button', { class: 'primary', text: 'Join again', on: { click: () => location.reload() } })));

@@ -113,3 +113,52 @@ export function live_url(room, { token = null, participant = null, screen = fals
   const scheme = websocket ? (location.protocol === 'https:' ? 'wss:' : 'ws:') : location.protocol;
   return `${scheme}//${location.host}${path}`;
 }
+
+/**
+ * A <video> that plays a room's stream while the teacher is live (set_live) and tells the
+ * viewer what is going on in `note`; the panel's preview and the join page both use it.
+ */
+export class LiveView {
+  constructor(video, note, url, { mode = 'balanced', idle_text, live_text }) {
+    this.video = video;
+    this.note = note;
+    this.url = url;
+    this.mode = mode;
+    this.idle_text = idle_text;
+    this.live_text = live_text;
+    this.live = null; // unknown until the room object says
+    this.player = null;
+  }
+
+  set_live(live) {
+    if (live === this.live) return;
+    this.live = live;
+    this.restart();
+  }
+
+  set_mode(mode) {
+    this.mode = mode;
+    this.restart();
+  }
+
+  restart() {
+    this.destroy();
+    if (!this.live) {
+      this.note.textContent = this.idle_text;
+      return;
+    }
+    if (!playback_supported()) {
+      this.note.textContent = 'This browser cannot play live video (no Media Source Extensions with H.264).';
+      return;
+    }
+    this.note.textContent = this.live_text(this.mode);
+    this.player = play_live(this.video, this.url, this.mode, (err) => {
+      this.note.textContent = `Playback problem: ${err}`;
+    });
+  }
+
+  destroy() {
+    this.player?.destroy();
+    this.player = null;
+  }
+}

@@ -4,7 +4,7 @@
 import { chat_form, show_chat } from '../lib/chat.js';
 import { ControlChannel, roster_entries } from '../lib/control.js';
 import { busy, h, replace, toast } from '../lib/dom.js';
-import { live_url, play_live, playback_supported } from '../lib/player.js';
+import { live_url, LiveView } from '../lib/player.js';
 import { ask, badge, live_badge, section } from './widgets.js';
 
 export function render_live(ctx, root, room, state_el) {
@@ -20,32 +20,17 @@ export function render_live(ctx, root, room, state_el) {
   replace(root, h('div', { class: 'live-grid' }, preview.el, h('div', { class: 'side' }, roster.el, hands.el, chat.el)));
 
   const channel = new ControlChannel(`/api/v1/ws?room=${room.id}`);
-  let player = null;
-  let teacher_live = null;
-
-  function set_live(live) {
-    if (live === teacher_live) return;
-    teacher_live = live;
-    replace(state_el, live_badge(live));
-    player?.destroy();
-    player = null;
-    if (!live) {
-      note.textContent = 'The teacher is not live.';
-      return;
-    }
-    if (!playback_supported()) {
-      note.textContent = 'This browser cannot play live video (no Media Source Extensions with H.264).';
-      return;
-    }
-    note.textContent = 'Live: the preview plays muted; unmute with the video controls.';
-    player = play_live(video, live_url(room.id), 'balanced', (err) => {
-      note.textContent = `Playback problem: ${err}`;
-    });
-  }
+  const view = new LiveView(video, note, live_url(room.id), {
+    idle_text: 'The teacher is not live.',
+    live_text: () => 'Live: the preview plays muted; unmute with the video controls.',
+  });
 
   channel.addEventListener('so', (e) => {
     const { so, slots } = e.detail;
-    if (so === 'room') set_live(Boolean(slots.teacher_live));
+    if (so === 'room') {
+      view.set_live(Boolean(slots.teacher_live));
+      replace(state_el, live_badge(view.live));
+    }
     if (so === 'roster') show_roster(ctx, channel, roster.body, hands.body, slots);
     if (so === 'chat') show_chat(chat_list, slots, (message) => channel.request({ op: 'chat.delete', message }));
   });
@@ -61,7 +46,7 @@ export function render_live(ctx, root, room, state_el) {
 
   return () => {
     channel.close();
-    player?.destroy();
+    view.destroy();
   };
 }
 
