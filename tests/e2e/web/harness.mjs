@@ -178,10 +178,19 @@ export function bright_share(page, png) {
 
 /** Waits until a <video> shows advancing media: currentTime grows by `by` seconds. */
 export async function video_advances(page, selector, by = 0.5, timeout_ms = 20_000) {
-  const start = await until(`${selector} to start playing`, () =>
-    page.$eval(selector, (v) => (v.currentTime > 0 && v.readyState >= 2 ? v.currentTime : undefined)), timeout_ms);
-  return until(`${selector} to advance`, () =>
-    page.$eval(selector, (v, s) => (v.currentTime >= s ? v.currentTime : undefined), start + by), timeout_ms);
+  // The element may not exist yet (pages render after their first API answer).
+  const time = () => page.evaluate((sel) => {
+    const v = document.querySelector(sel);
+    return v && v.readyState >= 2 ? v.currentTime : undefined;
+  }, selector);
+  const start = await until(`${selector} to start playing`, async () => {
+    const t = await time();
+    return t > 0 ? t : undefined;
+  }, timeout_ms);
+  return until(`${selector} to advance`, async () => {
+    const t = await time();
+    return t >= start + by ? t : undefined;
+  }, timeout_ms);
 }
 
 export function temp_dir() {

@@ -25,6 +25,12 @@ let room;
 let teacher;
 const failures_log = () => children.map((c) => c.log()).join('\n');
 
+/** A screenshot for the README, without the toasts of earlier steps. */
+async function shot(page, name, options = {}) {
+  await page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
+  await page.screenshot({ path: join(shots, name), ...options });
+}
+
 describe('web panel and join page', { timeout: 240_000 }, () => {
   before(async () => {
     server = await start_server(join(tmp.dir, 'data'));
@@ -35,7 +41,7 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
     admin = await ctx.newPage();
     admin.on('dialog', (d) => d.accept());
-    admin.on('pageerror', (e) => console.error('admin page error:', e.message));
+    admin.on('pageerror', (e) => console.error('admin page error:', e.stack || String(e)));
   });
 
   after(async () => {
@@ -88,7 +94,7 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await admin.waitForSelector(`#dash-rooms [data-room="${room.id}"] .badge-live`, { timeout: 3000 });
     assert.ok(Date.now() - live_at <= 3000);
     await admin.waitForSelector(`#dash-rooms [data-room="${room.id}"] [data-field=media]:has-text("640×360")`, { timeout: 5000 });
-    await admin.screenshot({ path: join(shots, 'dashboard.png') });
+    await shot(admin, 'dashboard.png');
   });
 
   it('plays the live preview on the room page (a moving, non-black picture)', async () => {
@@ -103,7 +109,7 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
   it('lets a student join by link, chat and raise a hand', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
     student = await ctx.newPage();
-    student.on('pageerror', (e) => console.error('student page error:', e.message));
+    student.on('pageerror', (e) => console.error('student page error:', e.stack || String(e)));
     await student.goto(room.student_link);
     await student.fill('#join-name', 'Ana');
     await student.selectOption('#latency', 'low');
@@ -122,13 +128,13 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await teacher_ws.frame('the raised hand', (f) => f.op === 'so.change' && f.so === 'roster' &&
       f.changes.some((c) => c.slot === ana[0] && c.value?.hand === true));
     await student.waitForSelector('#hand[aria-pressed=true]');
-    await student.screenshot({ path: join(shots, 'join.png') });
+    await shot(student, 'join.png');
 
     // The admin's room page shows the same class.
     await admin.waitForSelector(`#roster li[data-participant="${ana[0]}"]:has-text("hand up")`);
     await admin.waitForSelector('#hands li:has-text("Ana")');
     await admin.waitForSelector('#chat-list li:has-text("Can you hear me?")');
-    await admin.screenshot({ path: join(shots, 'room.png'), fullPage: true });
+    await shot(admin, 'room.png', { fullPage: true });
   });
 
   it('kicks the student from the room page', async () => {

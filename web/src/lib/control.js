@@ -152,7 +152,11 @@ export class ControlChannel extends EventTarget {
       p.reject(new Error('the connection closed'));
     }
     this.pending.clear();
-    const final = this.stopped || k_final_codes.has(e.code) || !this.you;
+    if (this.stopped) {
+      this.emit('state', 'closed'); // closed by us (close()): nothing to tell anyone
+      return;
+    }
+    const final = k_final_codes.has(e.code) || !this.you;
     const reason = close_reasons[e.code] ?? (e.reason || `the connection closed (code ${e.code})`);
     this.emit('closed', { code: e.code, reason, final });
     if (final) {

@@ -7,6 +7,11 @@
 //            speeds up; rides out network hiccups best.
 import mpegts from 'mpegts.js';
 
+// Warnings and errors only: mpegts.js logs every parsed header to the console by default.
+mpegts.LoggingControl.enableDebug = false;
+mpegts.LoggingControl.enableVerbose = false;
+mpegts.LoggingControl.enableInfo = false;
+
 /** mpegts.js settings per latency choice. */
 export const latency_modes = {
   low: {

@@ -79,8 +79,12 @@ function stat(label, value) {
 
 function room_card(room) {
   const st = room.stream;
+  // Data rates come from the teacher's onMetaData; encoders without a set bitrate say 0.
+  const kbps = Math.round((st?.video_kbps ?? 0) + (st?.audio_kbps ?? 0));
   const media = st
-    ? `${st.width}×${st.height} · ${Number(st.fps ?? 0).toFixed(0)} fps · ${Math.round((st.video_kbps ?? 0) + (st.audio_kbps ?? 0))} kbit/s`
+    ? [`${st.width}×${st.height}`, `${Number(st.fps ?? 0).toFixed(0)} fps`, kbps > 0 ? `${kbps} kbit/s` : null, st.video_codec]
+        .filter(Boolean)
+        .join(' · ')
     : 'no stream';
   return h(
     'a',
