@@ -60,7 +60,9 @@ function ask_name(info) {
 }
 
 async function enter(info, name, mode) {
-  const channel = new ControlChannel('/api/v1/ws', { token, name });
+  // `room` too: in a browser where an admin is logged in, the session cookie goes with the
+  // upgrade and the server joins the connection as that admin, who must name the room.
+  const channel = new ControlChannel('/api/v1/ws', { token, name, room: Number(room_id) });
   const welcome = await channel.open();
   const you = welcome.you;
   const video = h('video', { controls: true, playsInline: true, attrs: { id: 'player', 'aria-label': 'The teacher' } });
