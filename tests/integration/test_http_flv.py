@@ -18,7 +18,8 @@ import threading
 import time
 
 from api_client import Api
-from harness import ADMIN_PASSWORD, IntegrationTest, main, probe_streams, progress_frames, wait_until
+from harness import (ADMIN_PASSWORD, IntegrationTest, main, note, probe_streams, progress_frames,
+                     wait_until)
 from ws_client import WsClient, WsHandshakeError
 
 VIDEO, AUDIO, SCRIPT = 9, 8, 18
@@ -105,7 +106,7 @@ class HttpFlvTest(IntegrationTest):
         picture = parser.first_picture()
         self.assertEqual(picture[0] >> 4, 1, "the first picture is not a keyframe (GOP cache)")
         self.assertEqual([t for t, _, _ in parser.tags if t == VIDEO][:1], [VIDEO])
-        print(f"  note: first picture after {time.monotonic() - started:.2f} s")
+        note(f"first picture after {time.monotonic() - started:.2f} s")
 
         # The player is in the room's live state, as HTTP-FLV.
         def players():
@@ -182,6 +183,33 @@ class HttpFlvTest(IntegrationTest):
                 ended = True
         self.assertTrue(ended, "the HTTP-FLV response did not end after the kick")
         self.server.wait_for_log(r"http-flv \d+ \S+ closed after .*removed from the class", 5)
+
+    def test_stays_across_a_teacher_reconnect(self):
+        first = self.teacher(duration=3)
+        _, resp = self.open_http(f"token={self.room['student_token']}")
+        parser = self.read_until_picture(lambda: resp.read1(65536))
+        self.assertProcOk(first, 20, self.server)
+        self.server.wait_for_log(r"stopped publishing live/\d+", 10)
+        self.teacher(duration=3)
+        # The same response goes on with the new stream: after the first publisher's last
+        # frames, the second one's AVC header, then its first picture, a keyframe, later on
+        # the timeline.
+        def second_stream():
+            video = [(i, ts, d) for i, (t, ts, d) in enumerate(parser.tags) if t == VIDEO]
+            headers = [i for i, (_, _, d) in enumerate(video) if d[0] & 0x0F == 7 and d[1] == 0]
+            if len(headers) < 2 or headers[-1] + 1 >= len(video):
+                return None
+            return video[:headers[-1]], video[headers[-1] + 1]
+        deadline = time.monotonic() + 15
+        while second_stream() is None:
+            self.assertLess(time.monotonic(), deadline, "no picture of the second publisher")
+            data = resp.read1(65536)
+            self.assertTrue(data, "the response ended when the teacher left")
+            parser.feed(data)
+        before, first_picture = second_stream()
+        self.assertEqual(first_picture[2][0] >> 4, 1, "the second publisher's first picture")
+        self.assertGreater(first_picture[1], max(ts for _, ts, _ in before),
+                           "timestamps went back at the reconnect")
 
     def test_slow_reader_is_dropped_and_a_fast_one_gets_everything(self):
         mark = self.server.log_size()
