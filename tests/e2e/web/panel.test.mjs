@@ -94,7 +94,6 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await admin.waitForSelector(`#dash-rooms [data-room="${room.id}"] .badge-live`, { timeout: 3000 });
     assert.ok(Date.now() - live_at <= 3000);
     await admin.waitForSelector(`#dash-rooms [data-room="${room.id}"] [data-field=media]:has-text("640×360")`, { timeout: 5000 });
-    await shot(admin, 'dashboard.png');
   });
 
   it('plays the live preview on the room page (a moving, non-black picture)', async () => {
@@ -135,6 +134,14 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await admin.waitForSelector('#hands li:has-text("Ana")');
     await admin.waitForSelector('#chat-list li:has-text("Can you hear me?")');
     await shot(admin, 'room.png', { fullPage: true });
+
+    // The dashboard counts the student who watches (a second admin page, same session).
+    const dash = await admin.context().newPage();
+    await dash.goto(`${server.base}/#/`);
+    await dash.waitForSelector(`#dash-rooms [data-room="${room.id}"] [data-field=students]:has-text("1 student")`);
+    await dash.waitForSelector(`#dash-rooms [data-room="${room.id}"] [data-field=players]:has-text("2 watching")`);
+    await shot(dash, 'dashboard.png');
+    await dash.close();
   });
 
   it('kicks the student from the room page', async () => {

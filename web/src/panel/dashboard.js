@@ -73,6 +73,10 @@ export function render_dashboard(ctx, main) {
   };
 }
 
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function stat(label, value) {
   return h('div', { class: 'stat' }, h('div', { class: 'stat-value', text: String(value) }), h('div', { class: 'stat-label', text: label }));
 }
@@ -91,7 +95,7 @@ function room_card(room) {
     { class: ['card', 'room-card', room.teacher_live ? 'is-live' : ''], href: `#/rooms/${room.id}`, attrs: { 'data-room': room.id } },
     h('div', { class: 'room-card-head' }, h('strong', { text: room.name }), live_badge(room.teacher_live), room.class_live && !room.teacher_live ? badge('class open', 'warn') : null),
     h('div', { class: 'room-card-body' },
-      h('span', { attrs: { 'data-field': 'students' }, text: `${room.students ?? 0} students` }),
+      h('span', { attrs: { 'data-field': 'students' }, text: plural(room.students ?? 0, 'student') }),
       h('span', { attrs: { 'data-field': 'players' }, text: `${room.players ?? 0} watching` }),
       h('span', { attrs: { 'data-field': 'media' }, text: media }),
       h('span', { class: room.dropped_messages ? 'warn' : '', attrs: { 'data-field': 'drops' }, text: `${room.dropped_messages ?? 0} dropped` }),
