@@ -109,7 +109,24 @@ install_web_packages() {
   fi
   echo "install-deps: web/node_modules missing or older than web/package-lock.json"
   [ "${1:-}" = "--dry-run" ] && return 0
-  (cd "$web" && npm ci --no-audit --no-fund)
+  # npm ci refuses a lock file that lacks some platforms' optional packages (rollup's and
+  # esbuild's native binaries: a registry that had none for a platform leaves it out), and
+  # says the lock is out of sync. npm install --no-save then installs the same pinned
+  # versions from the lock file without rewriting it.
+  local log
+  log="$(mktemp)"
+  if ! (cd "$web" && npm ci --no-audit --no-fund) >"$log" 2>&1; then
+    if grep -q 'Missing: .* from lock file' "$log"; then
+      echo "install-deps: npm ci: lock file lacks other platforms' optional packages; npm install --no-save"
+      (cd "$web" && npm install --no-save --no-audit --no-fund)
+    else
+      cat "$log" >&2
+      rm -f "$log"
+      echo "install-deps: npm ci failed in web/ (see above)" >&2
+      exit 1
+    fi
+  fi
+  rm -f "$log"
   echo "install-deps: web packages done"
 }
 
