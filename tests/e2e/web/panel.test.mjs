@@ -3,7 +3,7 @@
 // room. Steps run in order and share state; a failed step makes the later ones fail too.
 // Screenshots go to $LECTERN_SCREENSHOT_DIR (docs/screenshots/ when refreshing the README's).
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -23,6 +23,7 @@ let teacher_ws;
 let api;
 let room;
 let teacher;
+const page_errors = []; // uncaught exceptions in the pages (a leaked player used to throw)
 const failures_log = () => children.map((c) => c.log()).join('\n');
 
 /** A screenshot for the README, without the toasts of earlier steps. */
@@ -41,7 +42,9 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
     admin = await ctx.newPage();
     admin.on('dialog', (d) => d.accept());
-    admin.on('pageerror', (e) => console.error('admin page error:', e.stack || String(e)));
+    admin.on('pageerror', (e) => page_errors.push(`admin: ${e.stack || e}`));
+    // DEBUG_PAGES=1 prints the admin page's console (what the panel logged before a failure).
+    if (process.env.DEBUG_PAGES) admin.on('console', (m) => console.error('admin console:', m.type(), m.text(), JSON.stringify(m.location())));
   });
 
   after(async () => {
@@ -108,7 +111,7 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
   it('lets a student join by link, chat and raise a hand', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
     student = await ctx.newPage();
-    student.on('pageerror', (e) => console.error('student page error:', e.stack || String(e)));
+    student.on('pageerror', (e) => page_errors.push(`student: ${e.stack || e}`));
     await student.goto(room.student_link);
     await student.fill('#join-name', 'Ana');
     await student.selectOption('#latency', 'low');
@@ -152,6 +155,35 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await admin.waitForSelector(`#roster li[data-participant="${ana[0]}"]`, { state: 'detached' });
   });
 
+  it('deletes a chat message and rotates the student token', async () => {
+    const msg = await admin.getAttribute('#chat-list li:has-text("Can you hear me?")', 'data-message');
+    await admin.click(`#chat-list li[data-message="${msg}"] [data-test=delete-message]`);
+    await teacher_ws.frame('the chat deletion', (f) => f.op === 'so.change' && f.so === 'chat' &&
+      f.changes.some((c) => c.slot === msg && c.deleted));
+    await admin.waitForSelector(`#chat-list li[data-message="${msg}"]`, { state: 'detached' });
+
+    const old_token = room.student_token;
+    await admin.selectOption('[aria-label="Tokens to rotate"]', 'student');
+    await admin.click('[data-test=rotate]');
+    const link = await until('the new student link', async () => {
+      const v = await admin.inputValue('[data-test=student-link]');
+      return v !== room.student_link ? v : undefined;
+    });
+    assert.equal((await api('GET', `/api/v1/rooms/${room.id}/join?token=${old_token}`)).status, 401);
+    const fresh = (await api('GET', `/api/v1/rooms/${room.id}`)).body;
+    assert.equal(link, fresh.student_link);
+    assert.equal(await admin.inputValue('[data-test=teacher-link]'), room.teacher_link, 'teacher link kept');
+  });
+
+  it('shows the attendance and exports it as CSV', async () => {
+    await admin.reload();
+    await admin.waitForSelector('#attendance td:has-text("Ana")');
+    const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('[data-test=attendance-csv]')]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /Ana/);
+    assert.match(csv, /student/);
+  });
+
   it('lists the class recording, plays it and downloads it whole', async () => {
     await teacher.stop('SIGINT');
     const rec = await until('the recording (with its MP4)', async () => {
@@ -178,5 +210,9 @@ describe('web panel and join page', { timeout: 240_000 }, () => {
     await admin.click(`${row} [data-test=delete-room]`);
     await admin.waitForSelector(row, { state: 'detached' });
     assert.equal((await api('GET', `/api/v1/rooms/${room.id}`)).status, 404);
+  });
+
+  it('threw no uncaught error in any page', () => {
+    assert.deepEqual(page_errors, []);
   });
 });

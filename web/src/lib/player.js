@@ -108,8 +108,13 @@ export function play_live(video, url, mode = 'balanced', on_error = () => {}) {
   };
 }
 
-/** The room's live URL on this server (token may be null: admin cookie or public room). */
-export function live_url(room, { token = null, participant = null, screen = false, websocket = false } = {}) {
+/**
+ * The room's live URL on this server (token may be null: admin cookie or public room).
+ * WebSocket-FLV by default: mpegts.js cancels an HTTP-FLV fetch in Chrome only when the next
+ * chunk arrives, so a player stopped after the teacher left kept its connection (and a
+ * player slot on the server) until the server closed it; a WebSocket closes at once.
+ */
+export function live_url(room, { token = null, participant = null, screen = false, websocket = true } = {}) {
   const q = new URLSearchParams();
   if (token) q.set('token', token);
   if (participant) q.set('participant', participant);

@@ -1,4 +1,4 @@
-// The live part of a room page: preview of the teacher's stream (mpegts.js over HTTP-FLV,
+// The live part of a room page: preview of the teacher's stream (mpegts.js over WebSocket-FLV,
 // authorized by the admin cookie), and the classroom over the control channel as admin:
 // roster with kick, raised hands, chat with delete (and send).
 import { chat_form, show_chat } from '../lib/chat.js';
