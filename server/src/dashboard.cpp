@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
+#include <set>
 
 #include "api_context.hpp"
 #include "classroom.hpp"
@@ -160,6 +161,18 @@ asio::awaitable<std::shared_ptr<const std::string>> dashboard::build_frame() {
     std::lock_guard lock(mutex_);
     frame["server"] = server_figures(now);
     for (auto& [r, live] : rooms) list.push_back(room_figures(r.id, r.name, std::move(live), now));
+    // Meters of streams that are gone (a deleted room, a teacher who left) go too.
+    std::set<std::string> streams;
+    for (const auto& r : list) {
+      if (r.at("stream").is_null()) continue;
+      std::string key = "live/";
+      key += std::to_string(r.at("id").get<std::int64_t>());
+      streams.insert(std::move(key));
+    }
+    std::erase_if(meters_, [&](const auto& m) {
+      return m.first.starts_with("live/") &&
+             !streams.contains(m.first.substr(0, m.first.find(' ')));
+    });
   }
   frame["rooms"] = std::move(list);
   co_return std::make_shared<const std::string>(frame.dump());
