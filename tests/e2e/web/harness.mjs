@@ -34,6 +34,16 @@ export async function until(what, probe, timeout_ms = 15_000, every_ms = 100) {
   }
 }
 
+// Children still running when this process ends (a crash, ctest's timeout) are killed with
+// it, so no server or ffmpeg outlives a failed run.
+const running = new Set();
+process.on('exit', () => {
+  for (const c of running) c.proc.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+}
+
 /** A child process whose output is kept (the last 200 lines) for failure messages. */
 class Child {
   constructor(name, args, env = process.env) {
@@ -41,6 +51,8 @@ class Child {
     this.lines = [];
     this.proc = spawn(args[0], args.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = once(this.proc, 'exit');
+    running.add(this);
+    this.exited.then(() => running.delete(this));
     for (const stream of [this.proc.stdout, this.proc.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         this.lines.push(line);
