@@ -129,12 +129,14 @@ struct classroom::participant_handler final : ws_connection::handler,
     }
   }
 
-  /// Admins are already known (session); others present a room token.
+  /// Admins are already known (session); others present a room token. A token wins over an
+  /// admin session: an admin who opens a student's join link in the same browser joins as
+  /// that student, with the name given, as the link promises.
   void join(const std::string& token, const std::string& name, const std::string& resume,
             std::int64_t admin_room) {
     participant_role role = participant_role::admin;
     std::int64_t room = admin_room;
-    if (admin) {
+    if (admin && token.empty()) {
       if (room <= 0) {
         refuse(k_close_no_room, "not_found",
                "an admin names the room: ?room=ID or \"room\" in hello");

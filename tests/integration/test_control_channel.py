@@ -201,6 +201,22 @@ class ControlChannelTest(IntegrationTest):
         self.assertEqual(state["op"], "so.state")
         self.assertEqual(state["slots"], {"today": "Chapter 3 — 酸和碱"})
 
+    def test_a_join_link_wins_over_an_admin_session(self) -> None:
+        # An admin who opens a student's join link in the same browser (the session travels
+        # with the upgrade) joins as that student, under the name typed; without a token the
+        # same session joins as admin.
+        base = f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
+        auth = {"Authorization": f"Bearer {self.admin}"}
+        as_student = WsClient.connect(base, headers=auth)
+        self.addCleanup(as_student.close)
+        as_student.send_json({"op": "hello", "token": self.room["student_token"], "name": "Ana",
+                              "room": self.room["id"]})
+        you = as_student.wait_for(op("welcome"), 5)["you"]
+        self.assertEqual((you["role"], you["name"]), ("student", "Ana"))
+        as_admin = WsClient.connect(f"{base}?room={self.room['id']}", headers=auth)
+        self.addCleanup(as_admin.close)
+        self.assertEqual(as_admin.wait_for(op("welcome"), 5)["you"]["role"], "admin")
+
 
 if __name__ == "__main__":
     main()
