@@ -24,6 +24,7 @@ teacher_window::teacher_window(teacher_app& app, ui::window& window)
 
 void teacher_window::draw() {
   if (auto f = app_.preview().take()) preview_.update(*f);
+  if (auto f = app_.speaker_video().take()) speaker_.update(*f);
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
@@ -53,7 +54,7 @@ void teacher_window::draw_media_column(float width, float height) {
   ImGui::Separator();
   std::string speaker = "No student is speaking";
   for (const auto& r : snap.roster) {
-    if (!r.speak.empty()) speaker = r.name + " may speak (" + r.speak + ")";
+    if (!r.speak.empty()) speaker = r.name + " is speaking (" + r.speak + ")";
   }
   window_.fonts().ensure(speaker);
   ImGui::TextUnformatted(speaker.c_str());
