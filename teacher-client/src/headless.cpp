@@ -30,7 +30,8 @@ bool on_off(const std::string& arg, bool& out) {
   return false;
 }
 
-// Reads what stdin has; complete lines go to run_command. False at end of input.
+}  // namespace
+
 bool read_commands(teacher_app& app, std::string& pending, bool& quit) {
   char buf[4096];
   const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
@@ -52,7 +53,12 @@ bool read_commands(teacher_app& app, std::string& pending, bool& quit) {
   }
   return true;
 }
-}  // namespace
+
+bool poll_commands(teacher_app& app, std::string& pending, bool& quit) {
+  pollfd fd{STDIN_FILENO, POLLIN, 0};
+  if (::poll(&fd, 1, 0) <= 0 || (fd.revents & (POLLIN | POLLHUP)) == 0) return true;
+  return read_commands(app, pending, quit);
+}
 
 bool run_command(teacher_app& app, const std::string& line, std::string& error) {
   const auto space = line.find(' ');

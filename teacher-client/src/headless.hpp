@@ -15,4 +15,11 @@ int run_headless(teacher_app& app);
 /// `error` when it is not understood.
 bool run_command(teacher_app& app, const std::string& line, std::string& error);
 
+/// Reads what stdin has (call when it is readable); complete lines go to run_command,
+/// a partial one stays in `pending`; `quit` is set by the `quit` command. False at EOF.
+bool read_commands(teacher_app& app, std::string& pending, bool& quit);
+
+/// read_commands if stdin is readable now, without waiting (the window's loop).
+bool poll_commands(teacher_app& app, std::string& pending, bool& quit);
+
 }  // namespace lectern::teacher

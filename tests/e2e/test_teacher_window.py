@@ -1,6 +1,6 @@
-"""lectern-teacher's window under Xvfb: it opens, shows the preview, the roster (a student
-with a raised hand) and the chat in Chinese, and saves its pixels as a PNG
-(--screenshot FILE after --duration S)."""
+"""lectern-teacher's window under Xvfb: it opens, shows the preview, the roster, the chat in
+Chinese and the called-on student's camera, and saves its pixels as a PNG (--screenshot
+FILE after --duration S); the screen share as a second stream."""
 
 import shutil
 import subprocess
@@ -9,7 +9,7 @@ import urllib.parse
 
 import harness
 from harness import main
-from teacher_proc import TeacherTest, teacher_binary
+from teacher_proc import ClientProc, TeacherTest, teacher_binary
 from ws_client import WsClient
 
 
@@ -29,17 +29,24 @@ class TeacherWindowTest(TeacherTest):
         ws = WsClient.connect(f"ws://{harness.LOOPBACK}:{self.server.http_port}/api/v1/ws"
                               f"?token={self.room['student_token']}&name={name}")
         self.addCleanup(ws.close)
-        ws.wait_for(lambda m: m.get("op") == "welcome", 5)
+        self.student_id = ws.wait_for(lambda m: m.get("op") == "welcome", 5)["you"]["id"]
         shot = self.tmp / "teacher.png"
-        teacher = self.spawn("window", [
+        teacher = ClientProc("window", [
             "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", teacher_binary(),
-            self.room["teacher_link"], "--test-source", "--name", "李老师", "--duration", "10",
-            "--screenshot", shot])
+            self.room["teacher_link"], "--test-source", "--name", "李老师", "--duration", "14",
+            "--screenshot", shot], self.tmp)
+        self.procs.append(teacher)
         # The teacher's join shows in the student's roster; then the class happens.
         ws.wait_for(lambda m: m.get("op") == "so.change" and m["so"] == "roster" and any(
             (c.get("value") or {}).get("role") == "teacher" for c in m["changes"]), 20)
-        ws.send_json({"op": "hand.raise"})
         ws.send_json({"op": "chat.send", "text": "老师，我有一个问题：为什么天空是蓝色的？"})
+        ws.send_json({"op": "hand.raise"})
+        # The window takes the same stdin commands as --headless: call on the student, whose
+        # camera (ffmpeg with the grant's token) then shows in the teacher's window.
+        teacher.send(f"grant {self.student_id}")
+        granted = ws.wait_for(lambda m: m.get("op") == "speak.granted", 10)
+        name = granted["stream"].split("/")[1]
+        self.publish(self.server, f"{name}?token={granted['publish_token']}", duration=30)
         self.assertProcOk(teacher, 40, self.server)
         self.assertTrue(shot.exists(), teacher.describe())
         self.assertGreater(shot.stat().st_size, 10000)
