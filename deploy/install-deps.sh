@@ -17,6 +17,7 @@ packages=(
   libsqlite3-dev                     # the embedded store
   nlohmann-json3-dev                 # JSON control protocol
   libsdl2-dev libimgui-dev           # client windows
+  libspeexdsp-dev                    # echo cancellation of the teacher's microphone
   fonts-wqy-microhei                 # one 5 MB TTF with CJK (chat in Chinese/Japanese/Korean)
   libssl-dev                         # HMAC-SHA256 for the RTMP digest handshake
   libtomlplusplus-dev                # lectern-server --config FILE (TOML); a parser we need not write

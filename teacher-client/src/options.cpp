@@ -104,6 +104,11 @@ const std::vector<flag>& flags() {
          t.mic = v;
          return std::string();
        }},
+      {"--no-echo-cancel", false,
+       [](o& t, sv) {
+         t.echo_cancel = false;
+         return std::string();
+       }},
       {"--no-denoise", false,
        [](o& t, sv) {
          t.denoise = false;
@@ -279,6 +284,8 @@ the test pattern, with a notice):
   --camera DEV          V4L2 camera, e.g. /dev/video0
   --mic DEV             microphone: NAME (PulseAudio), pulse:NAME or alsa:NAME (hw:0)
   --no-denoise          no noise suppression on the microphone (default: FFmpeg afftdn)
+  --no-echo-cancel      no echo cancellation of a called-on student played through the
+                        speakers (default: libspeexdsp, at --sample-rate 48000)
   --screen              also share the X11 screen as live/ROOM-screen
   --screen-display D    X display to grab (default $DISPLAY)
   --screen-fps N        screen frame rate (default 10)

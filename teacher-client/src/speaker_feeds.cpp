@@ -13,12 +13,17 @@ constexpr int k_speaker_buffer_ms = 300;
 /// Passes samples on, or silence while the student is muted (roster `muted`).
 class muting_sink final : public media::audio_sink {
  public:
-  muting_sink(std::unique_ptr<media::audio_sink> next, std::shared_ptr<std::atomic<bool>> muted)
-      : next_(std::move(next)), muted_(std::move(muted)) {}
+  muting_sink(std::unique_ptr<media::audio_sink> next, std::shared_ptr<std::atomic<bool>> muted,
+              media::echo_canceller* echo)
+      : next_(std::move(next)), muted_(std::move(muted)), echo_(echo) {}
   void write(std::span<const std::int16_t> samples) override {
-    if (!*muted_) return next_->write(samples);
-    silence_.assign(samples.size(), 0);
-    next_->write(silence_);  // silence keeps the audio clock running
+    if (*muted_) {
+      silence_.assign(samples.size(), 0);
+      samples = silence_;  // silence keeps the audio clock running
+    }
+    // What the speakers play is the echo canceller's reference (far end).
+    if (echo_ != nullptr) echo_->playback(samples, media::k_output_channels);
+    next_->write(samples);
   }
   std::int64_t queued_us() override { return next_->queued_us(); }
   void clear() override { next_->clear(); }
@@ -26,13 +31,18 @@ class muting_sink final : public media::audio_sink {
  private:
   std::unique_ptr<media::audio_sink> next_;
   std::shared_ptr<std::atomic<bool>> muted_;
+  media::echo_canceller* echo_;
   std::vector<std::int16_t> silence_;
 };
 }  // namespace
 
 speaker_feeds::speaker_feeds(std::string rtmp_url, bool play_audio, ui::frame_mailbox* video,
-                             event_log& log)
-    : rtmp_url_(std::move(rtmp_url)), play_audio_(play_audio), video_(video), log_(log) {}
+                             media::echo_canceller* echo, event_log& log)
+    : rtmp_url_(std::move(rtmp_url)),
+      play_audio_(play_audio),
+      video_(video),
+      echo_(echo),
+      log_(log) {}
 
 speaker_feeds::~speaker_feeds() {
   clear();
@@ -55,7 +65,7 @@ std::unique_ptr<media::audio_sink> speaker_feeds::make_sink(
     if (!sink) log_.emit({{"event", "speaker_audio"}, {"error", error}});
   }
   if (!sink) sink = media::make_null_audio_sink();
-  return std::make_unique<muting_sink>(std::move(sink), std::move(muted));
+  return std::make_unique<muting_sink>(std::move(sink), std::move(muted), echo_);
 }
 
 void speaker_feeds::set(const std::string& participant, const std::string& stream) {

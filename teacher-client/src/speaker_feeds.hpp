@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "event_log.hpp"
+#include "lectern/media/echo_canceller.hpp"
 #include "lectern/media/player.hpp"
 #include "lectern/ui/video_texture.hpp"
 
@@ -22,8 +23,9 @@ class speaker_feeds {
  public:
   /// `rtmp_url`: the teacher's own (its host, port and token are reused); `play_audio`:
   /// through the sound card (window) or a null sink (headless); `video`: where the newest
-  /// picture goes (may be null).
-  speaker_feeds(std::string rtmp_url, bool play_audio, ui::frame_mailbox* video, event_log& log);
+  /// picture goes (may be null); `echo`: fed with what is played (may be null; not owned).
+  speaker_feeds(std::string rtmp_url, bool play_audio, ui::frame_mailbox* video,
+                media::echo_canceller* echo, event_log& log);
   ~speaker_feeds();
 
   /// Starts playing `stream` for `participant`, or stops when `stream` is empty.
@@ -52,6 +54,7 @@ class speaker_feeds {
   std::string rtmp_url_;
   bool play_audio_;
   ui::frame_mailbox* video_;
+  media::echo_canceller* echo_;
   event_log& log_;
   mutable std::mutex mutex_;
   std::map<std::string, feed> feeds_;

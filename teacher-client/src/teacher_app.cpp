@@ -44,6 +44,14 @@ int teacher_app::create(const teacher_options& options, std::unique_ptr<teacher_
   app->join_ = join.value();
   std::string notices, message;
   auto pipeline = main_stream_options(options, app->join_.rtmp_url, notices);
+  // Echo cancellation matters for a real microphone next to speakers; a file or the test
+  // tone has no echo. The canceller works on 48 kHz AAC frames.
+  const bool microphone =
+      pipeline.audio_source && pipeline.audio_source->format != "lavfi" && options.file.empty();
+  if (options.echo_cancel && microphone && options.audio.sample_rate == 48000) {
+    app->echo_ = std::make_unique<media::echo_canceller>(48000, 1024, 300);
+    pipeline.echo = app->echo_.get();
+  }
   if (!options.headless) {
     pipeline.on_preview = [raw = app.get()](const AVFrame& f) { raw->preview_.put(f); };
   }
@@ -58,7 +66,7 @@ int teacher_app::create(const teacher_options& options, std::unique_ptr<teacher_
   control.name = options.name;
   app->speakers_ = std::make_unique<speaker_feeds>(
       app->join_.rtmp_url, !options.headless, options.headless ? nullptr : &app->speaker_video_,
-      app->events_);
+      app->echo_.get(), app->events_);
   classroom::observer watch;
   watch.on_speaker = [feeds = app->speakers_.get()](const std::string& p, const std::string& s) {
     feeds->set(p, s);
@@ -140,6 +148,7 @@ bool teacher_app::switch_devices(const std::string& camera, const std::string& m
   std::string notices;
   auto pipeline = main_stream_options(o, join_.rtmp_url, notices);
   pipeline.on_preview = main_->options().on_preview;
+  pipeline.echo = main_->options().echo;
   main_->stop();  // the devices may be exclusive (V4L2): close before opening again
   std::unique_ptr<media::publish_pipeline> next;
   if (auto ec = media::publish_pipeline::open(std::move(pipeline), next, error)) {

@@ -64,6 +64,7 @@ class teacher_app {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread io_thread_;
   std::unique_ptr<classroom> classroom_;
+  std::unique_ptr<media::echo_canceller> echo_;  // before the pipeline and feeds using it
   ui::frame_mailbox preview_;
   ui::frame_mailbox speaker_video_;
   std::unique_ptr<speaker_feeds> speakers_;
