@@ -56,7 +56,7 @@ class classroom {
   void start() { channel_.start(); }
   void stop() { channel_.stop(); }
 
-  /// A headless command line (start, end, chat TEXT, grant/revoke/mute/unmute/kick PID,
+  /// A headless command line (start, end, chat TEXT, grant/revoke/mute/unmute/kick/lower PID,
   /// buffer MS). False with `error` for an unknown command or a missing argument.
   bool command(const std::string& line, std::string& error);
   client::control_channel& channel() { return channel_; }

@@ -17,6 +17,7 @@ struct teacher_options {
   media::video_encoder_options video;
   media::audio_encoder_options audio;
   std::optional<int> keyint_frames;  ///< --keyint; default 2 s of frames
+  std::string preset = "veryfast";   ///< --preset (libx264)
 
   std::string camera;       ///< --camera DEV; empty: the first camera found
   std::string mic;          ///< --mic DEV; empty: PulseAudio's default source

@@ -126,28 +126,12 @@ void teacher_window::draw_stats() {
 
 void teacher_window::apply_roster_action(const ui::roster_action& a) {
   using k = ui::roster_action::kind;
-  auto& ch = app_.room().channel();
-  switch (a.what) {
-    case k::grant:
-      ch.speak_grant(a.participant);
-      break;
-    case k::revoke:
-      ch.speak_revoke(a.participant);
-      break;
-    case k::mute:
-      ch.mute(a.participant, true);
-      break;
-    case k::unmute:
-      ch.mute(a.participant, false);
-      break;
-    case k::kick:
-      ch.kick(a.participant);
-      break;
-    case k::lower_hand:
-      ch.lower_hand(a.participant);
-      break;
-    case k::none:
-      break;
+  // The same verbs as the headless commands, so both paths send the same requests.
+  static constexpr std::pair<k, const char*> k_verbs[] = {
+      {k::grant, "grant"},   {k::revoke, "revoke"}, {k::mute, "mute"},
+      {k::unmute, "unmute"}, {k::kick, "kick"},     {k::lower_hand, "lower"}};
+  for (const auto& [what, verb] : k_verbs) {
+    if (what == a.what) app_.room().command(std::string(verb) + " " + a.participant, message_);
   }
 }
 
