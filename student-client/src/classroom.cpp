@@ -22,6 +22,15 @@ std::string with_query(std::string url, const std::string& kv) {
   return url;
 }
 
+// rtmp://H:P/app/… → rtmp://VIA/app/… (--rtmp-via).
+std::string via(const std::string& url, const std::string& host_port) {
+  const auto start = url.find("://");
+  if (host_port.empty() || start == std::string::npos) return url;
+  const auto path = url.find('/', start + 3);
+  return url.substr(0, start + 3) + host_port +
+         (path == std::string::npos ? std::string() : url.substr(path));
+}
+
 std::string text_of(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -111,7 +120,7 @@ void classroom::tick() {
 
 // Called with mutex_ held.
 void classroom::start_players(const std::string& participant) {
-  auto url = join_.rtmp_url;
+  auto url = via(join_.rtmp_url, opts_.rtmp_via);
   // The participant id lets a kick close our RTMP connections too (docs/api.md).
   if (!participant.empty()) url = with_query(url, "participant=" + participant);
   const auto teacher_url = opts_.audio_only ? with_query(url, "video=0") : url;
@@ -282,6 +291,11 @@ class_view classroom::view() const {
 bool classroom::speaking() const {
   std::lock_guard lock(mutex_);
   return speaker_ != nullptr;
+}
+
+std::string classroom::speak_state() const {
+  std::lock_guard lock(mutex_);
+  return speaker_ ? speaker_->state() : std::string();
 }
 
 void classroom::finish(const std::string& reason) {

@@ -90,6 +90,8 @@ class classroom {
   std::optional<media::player_stats> stats(feed which) const;
   class_view view() const;
   bool speaking() const;
+  /// The speaker's publication state, "" when not speaking.
+  std::string speak_state() const;
 
  private:
   client::control_callbacks make_callbacks();

@@ -68,6 +68,7 @@ int run_headless(const options& opts, classroom& room, json_log& log) {
   using clock = std::chrono::steady_clock;
   std::atomic<bool> quit{false};
   std::atomic<bool> stop{false};
+  room.start();
   std::thread input([&] { read_commands(room, log, quit, stop); });
   stats_reporter teacher;
   stats_reporter screen;
@@ -90,6 +91,7 @@ int run_headless(const options& opts, classroom& room, json_log& log) {
     const auto v = room.view();
     line["hand"] = v.hand;
     line["speaking"] = room.speaking();
+    line["speak_state"] = room.speak_state();
     log.stats(std::move(line));
   }
   stop.store(true);

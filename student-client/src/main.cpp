@@ -54,7 +54,6 @@ int main(int argc, char** argv) {
                          {"stream", info->stream},
                          {"recommended_buffer_ms", info->room.buffer_ms}});
     student::classroom room(*opts, std::move(*info), log);
-    room.start();
     const int rc = opts->headless ? student::run_headless(*opts, room, log)
                                   : student::run_window(*opts, room, log);
     room.stop();

@@ -30,6 +30,8 @@ playback:
   --audio-only            ask the server for no video (poor links)
   --no-screen             do not play the teacher's screen share
   --no-audio              play audio to no device (windows without a sound card)
+  --rtmp-via HOST:PORT    connect RTMP through HOST:PORT instead of the server's address (an
+                          SSH tunnel, or lectern-impair-proxy in tests)
 
 speaking when the teacher calls on you:
   --test-source           publish a test pattern and tone instead of camera and mic
@@ -112,6 +114,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       o.stats_file = v;
     else if (arg == "--screenshot")
       o.screenshot = v;
+    else if (arg == "--rtmp-via")
+      o.rtmp_via = v;
     else if (arg == "--camera")
       o.camera = v;
     else if (arg == "--microphone")

@@ -24,6 +24,7 @@ struct options {
   bool audio_only = false;
   bool no_screen = false;
   bool no_audio = false;   ///< window mode without a sound card
+  std::string rtmp_via;    ///< HOST:PORT to reach the RTMP server through (a tunnel, a proxy)
   std::string screenshot;  ///< window: save one frame here, then exit
   double screenshot_after_s = 4;
   std::vector<std::string> source_args;  ///< --test-source / --camera … for speaking

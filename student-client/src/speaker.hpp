@@ -23,6 +23,8 @@ class speaker {
   virtual ~speaker() = default;
   /// False once the publication ended (refused, revoked, broken).
   virtual bool running() const = 0;
+  /// The publication's state: "connecting", "live", "retrying", "stopped".
+  virtual std::string state() const = 0;
 };
 
 }  // namespace lectern::student

@@ -8,7 +8,8 @@
 
 namespace lectern::student {
 
-/// Runs the window until it is closed or the class is over. Returns the exit status.
+/// Starts `room` and runs the window until it is closed, --duration passes, the screenshot
+/// is saved or the class is over. Returns the exit status.
 int run_window(const options& opts, classroom& room, json_log& log);
 
 }  // namespace lectern::student

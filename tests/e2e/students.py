@@ -128,3 +128,34 @@ def student_link(server: Any, room: dict) -> str:
 
 def teacher_url(server: Any, room: dict) -> str:
     return f"{server.url(str(room['id']))}?token={room['teacher_token']}"
+
+
+def start_proxy(test: Any, target_port: int, *args: str) -> int:
+    """A lectern-impair-proxy in front of 127.0.0.1:target_port; returns its port."""
+    from harness import wait_until
+    p = test.spawn("impair", [bin_dir() / "lectern-impair-proxy", "--target",
+                              f"127.0.0.1:{target_port}", *args])
+    found: dict = {}
+
+    def listening() -> bool:
+        for line in p.stdout().splitlines():
+            if line.startswith("listening "):
+                found["port"] = int(line.rsplit(":", 1)[1])
+                return True
+        return False
+
+    wait_until(listening, 10, "the proxy's 'listening' line")
+    return found["port"]
+
+
+def playing_since(lines: list) -> list:
+    """The stats lines from the first one in state playing on."""
+    for i, s in enumerate(lines):
+        if s.get("state") == "playing":
+            return lines[i:]
+    return []
+
+
+def median(values: list) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if v else float("nan")
