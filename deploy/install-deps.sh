@@ -31,6 +31,7 @@ packages=(
   nginx-light libnginx-mod-rtmp      # nginx-rtmp, the baseline of tests/bench
   procps                             # ps/pgrep for the benchmark scripts
   xvfb xauth                         # xvfb-run: client windows rendered in e2e tests
+  xdotool                            # e2e: typing (CJK) into a client window under Xvfb
 )
 
 case "${1:-}" in
