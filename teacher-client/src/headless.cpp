@@ -5,8 +5,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace lectern::teacher {
@@ -78,18 +80,23 @@ bool run_command(teacher_app& app, const std::string& line, std::string& error) 
   return app.room().command(line, error);
 }
 
+bool stats_output::open(const std::string& path) {
+  if (path.empty() || path == "-") return true;
+  file.reset(std::fopen(path.c_str(), "a"));
+  if (!file) {
+    std::cerr << "lectern-teacher: cannot write stats to " << path << ": " << std::strerror(errno)
+              << "\n";
+    return false;
+  }
+  log.set_stream(file.get());
+  return true;
+}
+
 int run_headless(teacher_app& app) {
   const auto& o = app.options();
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> stats_file(nullptr, &std::fclose);
-  if (o.stats_path != "-" && !o.stats_path.empty()) {
-    stats_file.reset(std::fopen(o.stats_path.c_str(), "a"));
-    if (!stats_file) {
-      std::cerr << "lectern-teacher: cannot write stats to " << o.stats_path << "\n";
-      return 1;
-    }
-  }
-  event_log file_log(stats_file.get());
-  event_log& stats = stats_file ? file_log : app.events();
+  stats_output out;
+  if (!out.open(o.stats_path)) return 1;
+  event_log& stats = out.file ? out.log : app.events();
   const int sig_fd = make_signal_fd();
   app.start();
   const auto start = clock::now();

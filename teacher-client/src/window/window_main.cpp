@@ -20,7 +20,10 @@ int run_window(teacher_app& app) {
     return 1;
   }
   teacher_window view(app, *window);
-  event_log stats_log(app.options().stats_path == "-" ? stdout : nullptr);
+  stats_output out;
+  if (!out.open(app.options().stats_path)) return 1;
+  if (!out.file && app.options().stats_path == "-") out.log.set_stream(stdout);
+  event_log& stats_log = out.log;
   app.start();
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
