@@ -51,7 +51,7 @@ done
 if [ "$install" = 1 ]; then deploy/install-deps.sh; fi
 echo "quickstart: building (release preset)..."
 cmake --preset release >/dev/null
-cmake --build --preset release --target lectern-server lectern-bench lectern-teacher
+cmake --build --preset release --target lectern-server lectern-bench lectern-teacher lectern_web
 
 mkdir -p "$data_dir"
 # The first admin's password: yours (LECTERN_ADMIN_PASSWORD) or one made up once and kept
@@ -104,7 +104,8 @@ else
 fi
 cat <<INFO
 
-  admin API      http://$http_bound/api/v1/   user: admin   password: $LECTERN_ADMIN_PASSWORD
+  web panel      http://$http_bound/   user: admin   password: $LECTERN_ADMIN_PASSWORD
+  admin API      http://$http_bound/api/v1/
   student link   $(field student_link)
   teacher link   $(field teacher_link)
   watch it       ffplay "$student_url"

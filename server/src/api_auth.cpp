@@ -46,6 +46,29 @@ std::string string_field(const json& body, const char* name) {
 
 }  // namespace
 
+bool same_origin(const request_context& ctx) {
+  const auto origin = ctx.header(http::field::origin);
+  if (!origin) return true;  // not a browser
+  const auto host = ctx.header(http::field::host).value_or("");
+  const auto scheme = origin->find("://");
+  return scheme != std::string_view::npos && origin->substr(scheme + 3) == host;
+}
+
+asio::awaitable<std::optional<admin_identity>> optional_admin(api_context& api,
+                                                              request_context& ctx) {
+  std::optional<admin_identity> who;
+  if (!ctx.header(http::field::authorization) && !ctx.cookie(k_cookie)) co_return who;
+  try {
+    who = co_await require_admin(api, ctx);
+  } catch (const api_error&) {
+    co_return std::nullopt;  // not an admin after all: a room token may still follow
+  }
+  // A browser sends the cookie from any page of the same site; only our own pages may use
+  // it here (there is no CSRF header on an upgrade or a media GET).
+  if (who->via_cookie && !same_origin(ctx)) who.reset();
+  co_return who;
+}
+
 asio::awaitable<admin_identity> require_admin(api_context& api, request_context& ctx) {
   admin_identity who;
   auto token = bearer_token(ctx);
@@ -84,6 +107,7 @@ asio::awaitable<admin_identity> require_admin(api_context& api, request_context&
   }
   who.admin_id = session->admin_id;
   who.username = session->username;
+  who.csrf_token = session->csrf_token;
   co_return who;
 }
 
@@ -189,8 +213,11 @@ asio::awaitable<http::message_generator> logout(api_context& api, request_contex
 
 asio::awaitable<http::message_generator> me(api_context& api, request_context& ctx) {
   const auto who = co_await require_admin(api, ctx);
-  co_return json_reply(ctx, http::status::ok,
-                       json{{"username", who.username}, {"id", who.admin_id}});
+  json body{{"username", who.username}, {"id", who.admin_id}};
+  // The web panel keeps no secret in storage: after a reload it asks here for the CSRF token
+  // of its cookie session (SameSite=Strict, so only a page of this server can read it).
+  if (who.via_cookie) body["csrf_token"] = who.csrf_token;
+  co_return json_reply(ctx, http::status::ok, body);
 }
 
 asio::awaitable<http::message_generator> change_password(api_context& api, request_context& ctx) {

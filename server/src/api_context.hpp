@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct api_context {
   std::function<nlohmann::json()> relay_stats{};
   /// A live stream's publisher figures (codecs, size, fps, bitrate) by key "live/3".
   std::function<nlohmann::json(const std::string&)> stream_stats{};
+  /// Asks for the MP4 copy of a recording (absolute FLV path) that has none yet.
+  std::function<void(const std::filesystem::path&)> want_mp4{};
 
   public_urls urls(const request_context& ctx) const;
 };
@@ -65,12 +68,20 @@ struct admin_identity {
   std::int64_t admin_id = 0;
   std::string username;
   bool via_cookie = false;
+  std::string csrf_token;  // the session's, so a reloaded panel page can learn it from /me
 };
 
 /// Authenticates an admin by `Authorization: Bearer` or the session cookie (state-changing
 /// requests by cookie must carry the X-CSRF-Token the login returned); throws api_error 401
 /// (or 403 for a missing CSRF token) otherwise.
 boost::asio::awaitable<admin_identity> require_admin(api_context& api, request_context& ctx);
+
+/// The admin a WebSocket upgrade or a media GET comes from (Bearer, or the session cookie
+/// when the Origin, if any, is this server), or nullopt; never throws for bad credentials.
+boost::asio::awaitable<std::optional<admin_identity>> optional_admin(api_context& api,
+                                                                     request_context& ctx);
+/// True when the request has no Origin header (not a browser) or names the Host it went to.
+bool same_origin(const request_context& ctx);
 
 /// Writes one audit log line (fire and forget, in order with other writes).
 void audit(api_context& api, const admin_identity& who, const request_context& ctx,

@@ -333,8 +333,11 @@ void classroom::on_play_start(const rtmp_activity& a) {
   // A desktop client that names its participant id is in the attendance already (through
   // its control connection); anonymous players (ffmpeg, VLC) get a row of their own.
   if (a.access.participant.empty()) {
-    attendance_join(a.access.room_id, key, key, a.access.role, "RTMP player " + a.peer, "rtmp",
-                    a.peer);
+    // The attendance's "via" is rtmp, ws or http (store_schema.cpp).
+    const bool rtmp = a.transport == "rtmp";
+    const std::string via = rtmp ? "rtmp" : a.transport == "ws-flv" ? "ws" : "http";
+    const std::string name = (rtmp ? "RTMP player " : "Browser player ") + a.peer;
+    attendance_join(a.access.room_id, key, key, a.access.role, name, via, a.peer);
   }
   with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp[{a.session_id, a.stream_id}] = a; });
 }
@@ -429,13 +432,14 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
            {"stream", a.key},
            {"peer", a.peer},
            {"role", a.access.role},
-           {"participant", a.access.participant}};
+           {"participant", a.access.participant},
+           {"transport", a.transport}};
     if (a.context == nullptr) continue;
     // Each player's figures live on its own thread: ask there. (A named lambda with
     // trivially destructible captures: GCC 12 destroys temporaries in a co_await
     // expression twice.)
-    const std::weak_ptr<rtmp_session> weak = a.session;
-    const std::weak_ptr<rtmp_session>* weak_ptr_to = &weak;
+    const std::weak_ptr<stream_client> weak = a.session;
+    const std::weak_ptr<stream_client>* weak_ptr_to = &weak;
     const auto stream_id = a.stream_id;
     auto probe = [weak_ptr_to, stream_id]() -> asio::awaitable<std::optional<rtmp_player_stats>> {
       if (auto s = weak_ptr_to->lock()) co_return s->player_stats(stream_id);

@@ -22,15 +22,6 @@ std::shared_ptr<const std::string> error_frame(std::string_view code, std::strin
       json{{"op", "error"}, {"code", code}, {"message", message}}.dump());
 }
 
-/// The Origin header (if any) names the host the request went to.
-bool same_origin(const request_context& ctx) {
-  const auto origin = ctx.header(http::field::origin);
-  if (!origin) return true;  // not a browser
-  const auto host = ctx.header(http::field::host).value_or("");
-  const auto scheme = origin->find("://");
-  return scheme != std::string_view::npos && origin->substr(scheme + 3) == host;
-}
-
 std::optional<participant_role> role_of(std::string_view r) {
   if (r == "teacher") return participant_role::teacher;
   if (r == "student") return participant_role::student;
@@ -246,16 +237,7 @@ struct classroom::participant_handler final : ws_connection::handler,
 asio::awaitable<void> classroom::serve_ws(api_context& api, request_context& ctx,
                                           std::shared_ptr<ws_connection> ws) {
   auto h = std::make_shared<participant_handler>(*this, api, ws, api.urls(ctx));
-  if (ctx.header(http::field::authorization) || ctx.cookie("lectern_session")) {
-    try {
-      h->admin = co_await require_admin(api, ctx);
-    } catch (const api_error&) {
-      // Not an admin after all: a room token may still follow.
-    }
-    // A browser sends the cookie from any page of the same site; only our own pages may
-    // use it for a WebSocket (there is no CSRF header on an upgrade).
-    if (h->admin && h->admin->via_cookie && !same_origin(ctx)) h->admin.reset();
-  }
+  h->admin = co_await optional_admin(api, ctx);
   ws->set_handler(h);
   const auto token = ctx.query("token");
   const auto room = ctx.query("room");

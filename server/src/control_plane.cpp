@@ -9,10 +9,14 @@
 #include "classroom.hpp"
 #include "classroom_authorizer.hpp"
 #include "crypto.hpp"
+#include "dashboard.hpp"
 #include "http_server.hpp"
+#include "live_http.hpp"
 #include "live_stream.hpp"
 #include "login_limiter.hpp"
 #include "metrics.hpp"
+#include "mp4_remuxer.hpp"
+#include "static_site.hpp"
 #include "store.hpp"
 #include "stream_registry.hpp"
 #include "webhooks.hpp"
@@ -37,10 +41,10 @@ std::string hash_token(std::string_view token) {
 /// The publisher's figures as onMetaData describes them (codec ids per FLV spec E.4.3.1:
 /// 7 = AVC, 10 = AAC), plus what the server measured.
 json describe_stream(const live_stream_stats& st) {
-  json j{{"publishing", st.publishing},
-         {"players", st.players},
-         {"media_bytes", st.media_bytes},
-         {"video_keyframes", st.video_keyframes}};
+  json j{{"publishing", st.publishing},     {"players", st.players},
+         {"media_bytes", st.media_bytes},   {"video_keyframes", st.video_keyframes},
+         {"video_frames", st.video_frames}, {"video_bytes", st.video_bytes},
+         {"audio_bytes", st.audio_bytes}};
   if (!st.metadata) return j;
   std::string why;
   const auto meta = amf_to_json(*st.metadata, why);
@@ -69,6 +73,27 @@ struct control_plane::impl {
     api.dummy_password_hash = hash_password(random_token(16));
     first_admin();
     load_directory();
+    api.want_mp4 = [this](const std::filesystem::path& flv) { remuxer.enqueue(flv); };
+    remux_missing();
+  }
+
+  /// Recordings made before MP4 copies existed (or whose remux was cut by a stop) get one.
+  void remux_missing() {
+    const auto rows = db->run_sync([](database& d) { return d.recordings.list(); });
+    std::size_t queued = 0;
+    for (const auto& r : rows) {
+      const auto flv = api.recordings_dir / r.path;
+      std::error_code ec;
+      if (!std::filesystem::exists(flv, ec) ||
+          std::filesystem::exists(mp4_remuxer::mp4_path(flv), ec)) {
+        continue;
+      }
+      queued += remuxer.enqueue(flv) ? 1 : 0;
+    }
+    if (queued > 0) {
+      log.info("record", "remuxing " + std::to_string(queued) +
+                             " recording(s) without an MP4 copy, one at a time");
+    }
   }
 
   static std::unique_ptr<store> open_store(const server_options& o, logger& l) {
@@ -160,6 +185,21 @@ struct control_plane::impl {
     counter("lectern_rtmp_dropped_messages_total",
             "Media messages dropped for slow players (counted when the player leaves)",
             &relay_counters::dropped_messages);
+    stats.add_gauge_fn("lectern_http_players", "Live players over HTTP-FLV and WS-FLV", [this] {
+      return live ? static_cast<double>(live->counters().players.load()) : 0.0;
+    });
+    stats.add_counter_fn(
+        "lectern_http_player_bytes_out_total", "Bytes sent to HTTP-FLV and WS-FLV players",
+        [this] { return live ? static_cast<double>(live->counters().bytes_out.load()) : 0.0; });
+    stats.add_counter_fn(
+        "lectern_http_player_dropped_messages_total",
+        "Media messages dropped for slow HTTP players (counted when the player leaves)", [this] {
+          return live ? static_cast<double>(live->counters().dropped_messages.load()) : 0.0;
+        });
+    stats.add_gauge_fn("lectern_mp4_remux_queued", "Recordings waiting for their MP4 copy",
+                       [this] { return static_cast<double>(remuxer.queued()); });
+    stats.add_counter_fn("lectern_mp4_remux_failed_total", "MP4 copies that could not be made",
+                         [this] { return static_cast<double>(remuxer.failed()); });
     stats.add_gauge_fn("lectern_store_pending_writes", "Database writes queued",
                        [this] { return static_cast<double>(db->posted_pending()); });
     stats.add_counter_fn("lectern_store_dropped_writes_total",
@@ -183,6 +223,10 @@ struct control_plane::impl {
   login_limiter limiter;
   api_context api;
   http_router router;
+  static_site site{options.resolved_web_root(), log};
+  std::unique_ptr<live_http> live;  // set by listen()
+  mp4_remuxer remuxer{log};
+  dashboard board{api};
   std::unique_ptr<http_server> http;
   relay_counters counters;
 };
@@ -204,8 +248,10 @@ rtmp_observer& control_plane::observer() {
 }
 
 asio::ip::tcp::endpoint control_plane::listen(std::vector<asio::io_context*> contexts,
-                                              std::uint16_t rtmp_port) {
+                                              std::uint16_t rtmp_port, server_context& relay) {
   auto& m = *impl_;
+  m.live = std::make_unique<live_http>(relay, m.api);
+  m.live->register_routes(m.router);
   m.api.rtmp_port = rtmp_port;
   m.api.stream_stats = [&m](const std::string& key) {
     const auto s = m.streams.find(key);
@@ -217,15 +263,27 @@ asio::ip::tcp::endpoint control_plane::listen(std::vector<asio::io_context*> con
                 {"bytes_in", value(m.counters.bytes_in)},
                 {"bytes_out", value(m.counters.bytes_out)},
                 {"dropped_messages", value(m.counters.dropped_messages)},
-                {"live_streams", m.live_streams()}};
+                {"live_streams", m.live_streams()},
+                {"http_players", m.live->counters().players.load()},
+                {"http_bytes_out", m.live->counters().bytes_out.load()}};
   };
   register_auth_routes(m.router, m.api);
   register_room_routes(m.router, m.api);
   register_class_routes(m.router, m.api);
   register_recording_routes(m.router, m.api);
   register_server_routes(m.router, m.api);
+  m.board.register_routes(m.router);
+  m.site.register_routes(m.router);
+  std::error_code ec;
+  if (std::filesystem::is_directory(m.site.root(), ec)) {
+    m.log.info("http", "serving the web panel from " + m.site.root().string());
+  } else {
+    m.log.warn("http", "no web panel at " + m.site.root().string() +
+                           ": / answers 503 until it is built (or set --web-root)");
+  }
   m.register_metrics();
   m.classes.start(*contexts.front());
+  m.board.start(*contexts.front());
   http_limits limits;
   m.http = std::make_unique<http_server>(contexts, limits, m.router, m.log,
                                          [&m](std::string_view method, std::string_view route,
@@ -245,6 +303,7 @@ void control_plane::start() {
 void control_plane::stop() {
   if (impl_->http) impl_->http->stop();
   impl_->classes.stop();
+  impl_->board.stop();
   if (impl_->hooks) impl_->hooks->stop();
 }
 
@@ -255,6 +314,7 @@ void control_plane::close_store() {
 void control_plane::release_io() {
   impl_->http.reset();
   impl_->classes.release_timer();
+  impl_->board.release_timer();
 }
 
 void control_plane::set_relay_counters(relay_counters c) {
@@ -283,6 +343,8 @@ void control_plane::recording_finished(const std::filesystem::path& file, std::i
     if (auto old = d.recordings.find_by_path(f.path)) d.recordings.remove(old->id);  // append
     d.recordings.add(f);
   });
+  // An appended recording's old MP4 is stale: the new one replaces it by rename.
+  m.remuxer.enqueue(file);
   if (m.hooks) {
     m.hooks->emit("recording.ready", json{{"room_id", f.room_id ? json(*f.room_id) : json(nullptr)},
                                           {"stream", f.stream},

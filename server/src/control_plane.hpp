@@ -14,6 +14,7 @@ class authorizer;
 class rtmp_observer;
 class stream_registry;
 struct recording_done;
+struct server_context;
 
 /// The classroom server beside the relay: the SQLite store, rooms and tokens, the
 /// HTTP/WebSocket API, shared objects, metrics and webhooks. The relay asks it who may
@@ -31,9 +32,10 @@ class control_plane {
   authorizer& auth();
   rtmp_observer& observer();
 
-  /// Binds the HTTP listener; returns the bound endpoint. Throws on failure.
+  /// Binds the HTTP listener; returns the bound endpoint. Throws on failure. `relay` is
+  /// what HTTP-FLV players share with RTMP ones (streams, authorizer, bounds).
   boost::asio::ip::tcp::endpoint listen(std::vector<boost::asio::io_context*> contexts,
-                                        std::uint16_t rtmp_port);
+                                        std::uint16_t rtmp_port, server_context& relay);
   void start();
   /// Stops accepting, closes control connections, gives webhooks a moment.
   void stop();

@@ -111,9 +111,10 @@ std::optional<file_facts> stat_file(const std::filesystem::path& path) {
   return f;
 }
 
-void set_validators(http::response_header<>& h, const file_facts& f) {
+void set_validators(http::response_header<>& h, const file_facts& f, const named_headers& extra) {
   h.set(http::field::etag, f.etag);
   h.set(http::field::last_modified, http_date(f.modified));
+  for (const auto& [name, value] : extra) h.set(name, value);
 }
 
 }  // namespace
@@ -184,7 +185,8 @@ std::string attachment_disposition(std::string_view file_name) {
 
 http::message_generator file_reply(request_context& ctx, const std::filesystem::path& path,
                                    std::string_view content_type,
-                                   const std::optional<std::string>& download_name) {
+                                   const std::optional<std::string>& download_name,
+                                   const named_headers& extra) {
   const auto facts = stat_file(path);
   file_slice_body::value_type body;
   beast::error_code ec;
@@ -196,7 +198,7 @@ http::message_generator file_reply(request_context& ctx, const std::filesystem::
   if (const auto inm = ctx.header(http::field::if_none_match);
       inm && etag_listed(*inm, facts->etag)) {
     http::response<http::empty_body> res(http::status::not_modified, version);
-    set_validators(res.base(), *facts);
+    set_validators(res.base(), *facts, extra);
     return finish_reply(ctx, std::move(res));
   }
   const auto range = parse_byte_range(ctx.header(http::field::range).value_or(""), facts->size);
@@ -205,13 +207,14 @@ http::message_generator file_reply(request_context& ctx, const std::filesystem::
     std::string cr = "bytes */";
     cr += std::to_string(facts->size);
     res.set(http::field::content_range, cr);
+    for (const auto& [name, value] : extra) res.set(name, value);
     res.content_length(0);
     return finish_reply(ctx, std::move(res));
   }
   http::response<file_slice_body> res(http::status::ok, version);
   res.set(http::field::content_type, content_type);
   res.set(http::field::accept_ranges, "bytes");
-  set_validators(res.base(), *facts);
+  set_validators(res.base(), *facts, extra);
   if (download_name)
     res.set(http::field::content_disposition, attachment_disposition(*download_name));
   body.length = facts->size;

@@ -7,10 +7,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "http_types.hpp"
 
 namespace lectern::server {
+
+/// Extra response headers by name, e.g. {{"Content-Security-Policy", "..."}} (names Beast's
+/// field enum does not know are allowed).
+using named_headers = std::vector<std::pair<std::string, std::string>>;
 
 /// What a Range header asks of a file of a given size (RFC 9110 14.1.2, 14.2).
 struct byte_range {
@@ -30,10 +36,12 @@ byte_range parse_byte_range(std::string_view header, std::uint64_t size);
 /// The file as a response: 200 with Accept-Ranges, 206 for one range, 416 for a range past
 /// the end, 304 when If-None-Match names its ETag (size and modification time), Last-Modified,
 /// and Content-Disposition: attachment when `download_name` is given. 404 not_found (JSON)
-/// if the file cannot be opened. HEAD gets the headers only.
+/// if the file cannot be opened (or is not a regular file). HEAD gets the headers only.
+/// `extra` headers (caching, security) go on every answer but the 404.
 http::message_generator file_reply(request_context& ctx, const std::filesystem::path& path,
                                    std::string_view content_type,
-                                   const std::optional<std::string>& download_name = std::nullopt);
+                                   const std::optional<std::string>& download_name = std::nullopt,
+                                   const named_headers& extra = {});
 
 /// The Content-Disposition value for a download: an ASCII fallback filename and the exact
 /// name as RFC 8187 UTF-8 (RFC 6266 4.3).

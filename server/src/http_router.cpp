@@ -35,12 +35,17 @@ std::optional<std::vector<std::string>> http_router::split_path(std::string_view
 }
 
 void http_router::add(http::verb method, std::string pattern, http_handler handler) {
-  route r{method, std::move(pattern), {}, std::move(handler), {}};
+  route r{method, std::move(pattern), {}, std::move(handler), {}, {}};
   add_route(std::move(r));
 }
 
 void http_router::add_websocket(std::string pattern, ws_handler handler) {
-  route r{http::verb::get, std::move(pattern), {}, {}, std::move(handler)};
+  route r{http::verb::get, std::move(pattern), {}, {}, std::move(handler), {}};
+  add_route(std::move(r));
+}
+
+void http_router::add_takeover(std::string pattern, takeover_handler handler) {
+  route r{http::verb::get, std::move(pattern), {}, {}, {}, std::move(handler)};
   add_route(std::move(r));
 }
 
@@ -114,7 +119,9 @@ http_router::match_result http_router::match(http::verb method, std::string_view
   }
   out.what = match_result::kind::found;
   out.pattern = best->pattern;
-  if (best->websocket) {
+  if (best->takeover) {
+    out.takeover = &best->takeover;
+  } else if (best->websocket) {
     out.websocket = &best->websocket;
   } else {
     out.handler = &best->handler;

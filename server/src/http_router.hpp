@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <functional>
 #include <memory>
@@ -24,6 +25,15 @@ using http_handler =
 using ws_handler =
     std::function<boost::asio::awaitable<void>(request_context&, std::shared_ptr<ws_connection>)>;
 
+/// A handler that may take the connection over for a long answer it writes itself
+/// (HTTP-FLV, WS-FLV; upgrades included). It returns a reply for the session to write (an
+/// error, say), or nullopt once it has used the stream (setting the status in the
+/// context); the connection then closes. The stream still belongs to the session, whose
+/// shutdown() (server stop) closes its socket.
+using takeover_handler =
+    std::function<boost::asio::awaitable<std::optional<http::message_generator>>(
+        request_context&, boost::beast::tcp_stream&)>;
+
 /// The routes of one server. Patterns are absolute paths whose segments are literals or
 /// "{name}" parameters, e.g. "/api/v1/rooms/{id}". Matching is on the percent-decoded
 /// segments, exactly: "/rooms/" does not match "/rooms" (no trailing-slash folding), and a
@@ -38,12 +48,15 @@ class http_router {
   void add(http::verb method, std::string pattern, http_handler handler);
   /// Registers a WebSocket endpoint (GET with Upgrade: websocket).
   void add_websocket(std::string pattern, ws_handler handler);
+  /// Registers a GET route (with or without Upgrade) served by a takeover handler.
+  void add_takeover(std::string pattern, takeover_handler handler);
 
   /// What match() found.
   struct match_result {
     enum class kind { found, not_found, method_not_allowed, bad_path } what = kind::not_found;
-    const http_handler* handler = nullptr;  ///< set for an HTTP route
-    const ws_handler* websocket = nullptr;  ///< set for a WebSocket route
+    const http_handler* handler = nullptr;       ///< set for an HTTP route
+    const ws_handler* websocket = nullptr;       ///< set for a WebSocket route
+    const takeover_handler* takeover = nullptr;  ///< set for a takeover route
     std::string pattern;
     request_context::param_list params;
     std::string allow;  ///< for method_not_allowed: "GET, HEAD, POST"
@@ -63,6 +76,7 @@ class http_router {
     std::vector<std::string> segments;  // "{name}" marks a parameter
     http_handler handler;
     ws_handler websocket;
+    takeover_handler takeover;
   };
 
   void add_route(route r);

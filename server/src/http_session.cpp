@@ -40,7 +40,8 @@ bool benign(const boost::system::error_code& ec) {
 
 struct http_session::outcome {
   std::optional<http::message_generator> reply;
-  const ws_handler* websocket = nullptr;  // set: upgrade instead of replying
+  const ws_handler* websocket = nullptr;       // set: upgrade instead of replying
+  const takeover_handler* takeover = nullptr;  // set: the handler may use the stream
 };
 
 http_session::http_session(asio::ip::tcp::socket socket,
@@ -102,6 +103,13 @@ asio::awaitable<void> http_session::serve() {
       co_await upgrade(req, ctx, *result.websocket, started);
       co_return;
     }
+    if (result.takeover) {
+      result.reply = co_await call_handler(nullptr, result.takeover, ctx);
+      if (!result.reply) {  // the handler answered on the stream itself
+        observe(ctx, started);
+        co_return;
+      }
+    }
     const bool keep_alive = result.reply->keep_alive();
     const bool written = co_await write(*result.reply);
     observe(ctx, started);
@@ -132,7 +140,9 @@ asio::awaitable<http_session::outcome> http_session::handle(const http_request& 
         json_reply(ctx, http::status::method_not_allowed, body, {{http::field::allow, m.allow}}));
   } else {
     ctx.set_route(m.pattern, m.params);
-    if (m.websocket && beast::websocket::is_upgrade(req)) {
+    if (m.takeover) {
+      out.takeover = m.takeover;
+    } else if (m.websocket && beast::websocket::is_upgrade(req)) {
       out.websocket = m.websocket;
     } else if (m.websocket) {
       nlohmann::json body;
@@ -142,19 +152,26 @@ asio::awaitable<http_session::outcome> http_session::handle(const http_request& 
           json_reply(ctx, http::status::upgrade_required, body,
                      {{http::field::upgrade, "websocket"}, {http::field::connection, "Upgrade"}}));
     } else {
-      out.reply = co_await call_handler(*m.handler, ctx);
+      out.reply = co_await call_handler(m.handler, nullptr, ctx);
     }
   }
   co_return out;
 }
 
+// Runs a handler, turning what it throws into an error reply. nullopt only when a takeover
+// handler used the stream itself.
 asio::awaitable<std::optional<http::message_generator>> http_session::call_handler(
-    const http_handler& handler, request_context& ctx) {
+    const http_handler* handler, const takeover_handler* takeover, request_context& ctx) {
   std::optional<http::message_generator> reply;
   std::optional<api_error> refused;
   std::string failure;
   try {
-    reply.emplace(co_await handler(ctx));
+    if (takeover != nullptr) {
+      reply = co_await (*takeover)(ctx, stream_);
+      if (!reply) co_return reply;
+    } else {
+      reply.emplace(co_await (*handler)(ctx));
+    }
   } catch (const api_error& e) {
     refused = e;
   } catch (const std::exception& e) {

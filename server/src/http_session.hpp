@@ -49,7 +49,7 @@ class http_session : public closable, public std::enable_shared_from_this<http_s
   boost::asio::awaitable<void> serve();
   boost::asio::awaitable<outcome> handle(const http_request& req, request_context& ctx);
   boost::asio::awaitable<std::optional<http::message_generator>> call_handler(
-      const http_handler& handler, request_context& ctx);
+      const http_handler* handler, const takeover_handler* takeover, request_context& ctx);
   boost::asio::awaitable<bool> write(http::message_generator& message);
   boost::asio::awaitable<void> upgrade(const http_request& req, request_context& ctx,
                                        const ws_handler& handler, clock::time_point started);

@@ -76,6 +76,8 @@ class request_context {
   bool is_head() const noexcept { return req_.method() == http::verb::head; }
   /// The percent-decoded path, without the query.
   const std::string& path() const noexcept { return path_; }
+  /// The query string as sent (after '?', still percent-encoded; may be empty).
+  const std::string& raw_query() const noexcept { return raw_query_; }
   /// First value of a query parameter, decoded ('+' is a space); nullopt if absent.
   std::optional<std::string> query(std::string_view name) const;
   /// A path parameter of the matched route ("{id}" → param("id")); "" if the route has none.
@@ -101,6 +103,7 @@ class request_context {
  private:
   const http_request& req_;
   std::string path_;
+  std::string raw_query_;
   std::vector<std::pair<std::string, std::string>> query_;
   std::string peer_;
   std::string route_;

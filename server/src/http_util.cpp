@@ -120,7 +120,11 @@ std::string set_cookie(std::string_view name, std::string_view value,
 
 request_context::request_context(const http_request& req, std::string path,
                                  std::string_view raw_query, std::string peer)
-    : req_(req), path_(std::move(path)), query_(parse_query(raw_query)), peer_(std::move(peer)) {}
+    : req_(req),
+      path_(std::move(path)),
+      raw_query_(raw_query),
+      query_(parse_query(raw_query)),
+      peer_(std::move(peer)) {}
 
 std::optional<std::string> request_context::query(std::string_view name) const {
   return first_value(query_, name);

@@ -1,10 +1,14 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "lectern/shared/bytes.hpp"
 #include "lectern/shared/media_message.hpp"
+#include "outbound_queue.hpp"
 
 namespace lectern::server {
 
@@ -29,9 +33,30 @@ struct live_item {
   /// server's chunk size: the exact bytes most players send.
   shared::shared_bytes wire;
   std::uint64_t seq = 0;  ///< position in the stream, for joining without gaps or repeats
+
+  /// The item as one FLV tag (header, data, PreviousTagSize) for HTTP-FLV and WS-FLV
+  /// players, on the stream's timeline; null for events and for what FLV cannot carry
+  /// (AMF3 data). Built by the first such player that needs it, then shared by all of them
+  /// (thread-safe), so a stream without HTTP players pays nothing.
+  shared::shared_bytes flv_tag() const;
+
+ private:
+  mutable std::once_flag flv_once_;
+  mutable shared::shared_bytes flv_;
 };
 
 using live_item_ptr = std::shared_ptr<const live_item>;
+
+/// One live item as a player's queue entry carrying `wire` (its encoding for that player).
+/// Media keeps its own drop priority; metadata is kept as long as audio is, and other data
+/// messages (cue points, timecodes) go first, so a publisher cannot grow a player's queue
+/// with them.
+outbound_queue::entry live_queue_entry(const live_item& item, shared::shared_bytes wire,
+                                       std::uint32_t stream_id, bool burst,
+                                       std::chrono::steady_clock::time_point now);
+
+/// True if `items` (a join's start state) hold a video keyframe to start decoding from.
+bool has_keyframe(const std::vector<live_item_ptr>& items);
 
 /// A player of a live stream. on_live() runs on the player's own io_context thread and
 /// must not subscribe or unsubscribe from within the call.

@@ -131,6 +131,12 @@ live_item_ptr live_stream::push_media(std::uint64_t session_id, media_message&& 
     m.stream_id = k_common_play_stream_id;
     ++stats_.media_messages;
     stats_.media_bytes += m.size();
+    if (m.is_video()) {
+      stats_.video_bytes += m.size();
+      if (!m.sequence_header && !m.no_picture) ++stats_.video_frames;
+    } else if (m.is_audio()) {
+      stats_.audio_bytes += m.size();
+    }
     item = make_item(live_item::kind::media, std::move(m));
     cache_locked(item);
     groups = groups_;

@@ -48,6 +48,9 @@ struct live_stream_stats {
   std::uint64_t media_messages = 0;
   std::uint64_t media_bytes = 0;
   std::uint64_t video_keyframes = 0;
+  std::uint64_t video_frames = 0;  ///< pictures (not sequence headers), for the frame rate
+  std::uint64_t video_bytes = 0;
+  std::uint64_t audio_bytes = 0;
   std::uint64_t gop_items = 0;
   std::uint64_t gop_bytes = 0;
   std::uint64_t timestamp_discontinuities = 0;

@@ -95,6 +95,12 @@ bool set_path(server_options& o, std::string_view v, std::string& error) {
   return true;
 }
 
+// Empty is allowed: the panel this build writes (resolved_web_root()).
+bool set_web_root(server_options& o, std::string_view v, std::string&) {
+  o.web_root = std::filesystem::path(std::string(trim(v)));
+  return true;
+}
+
 bool set_public_url(server_options& o, std::string_view v, std::string& error) {
   const auto url = trim(v);
   if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://")) {
@@ -246,6 +252,10 @@ constexpr std::array k_options{
     option_descriptor{"data-dir", g::storage, "DIR",
                       "Directory for the database, recordings and logs; created if missing.",
                       show_path<&o::data_dir>, set_path<&o::data_dir>},
+    option_descriptor{"web-root", g::storage, "DIR",
+                      "Directory of the built web panel served at /; empty: the panel this "
+                      "build writes (BUILD_DIR/web).",
+                      show_path<&o::web_root>, set_web_root},
     option_descriptor{"record-all", g::storage, "",
                       "Record every live stream to DATA_DIR, not only those published with "
                       "\"record\" or \"append\".",
@@ -257,6 +267,11 @@ constexpr std::array k_options{
     option_descriptor{"max-connections", g::limits, "N",
                       "Connections the server holds at once, 1..1000000; more are refused.",
                       show_number<&o::max_connections>, set_count<&o::max_connections, 1, 1000000>},
+    option_descriptor{"max-http-players", g::limits, "N",
+                      "Live players over HTTP-FLV and WebSocket-FLV at once, 0..1000000; more "
+                      "get 503.",
+                      show_number<&o::max_http_players>,
+                      set_count<&o::max_http_players, 0, 1000000>},
     option_descriptor{"max-message-size", g::limits, "SIZE",
                       "Largest RTMP message accepted from a peer, 1KiB..64MiB; a larger one "
                       "closes that connection.",
@@ -486,6 +501,13 @@ void append_wrapped(std::string& out, std::string_view text, std::size_t indent)
 }  // namespace
 
 // ------------------------------------------------------------------------------ public API
+
+std::filesystem::path server_options::resolved_web_root() const {
+#ifdef LECTERN_DEFAULT_WEB_ROOT
+  if (web_root.empty()) return LECTERN_DEFAULT_WEB_ROOT;
+#endif
+  return web_root;
+}
 
 unsigned server_options::resolved_threads() const {
   if (threads != 0) return threads;

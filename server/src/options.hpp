@@ -56,6 +56,11 @@ struct server_options {
   std::string webhook_secret;                             // --webhook-secret
   std::string public_url;                                 // --public-url (empty: the Host header)
   std::chrono::hours admin_session_ttl{12};               // --admin-session-hours
+  std::filesystem::path web_root;                         // --web-root (empty: the build's web/)
+  std::size_t max_http_players = 1000;                    // --max-http-players
+
+  /// `web_root`, or the panel this build writes (LECTERN_DEFAULT_WEB_ROOT) when it is empty.
+  std::filesystem::path resolved_web_root() const;
 
   /// `threads`, or the number of cores (at least 1) when it is 0.
   unsigned resolved_threads() const;

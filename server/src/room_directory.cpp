@@ -1,5 +1,7 @@
 #include "room_directory.hpp"
 
+#include <algorithm>
+
 #include <mutex>
 
 namespace lectern::server {
@@ -14,6 +16,17 @@ void room_directory::remove_room(std::int64_t id) {
   std::unique_lock lock(mutex_);
   rooms_.erase(id);
   std::erase_if(tokens_, [id](const auto& t) { return t.second.room_id == id; });
+}
+
+std::vector<room_summary> room_directory::rooms() const {
+  std::vector<room_summary> out;
+  {
+    std::shared_lock lock(mutex_);
+    out.reserve(rooms_.size());
+    for (const auto& [id, r] : rooms_) out.push_back(r);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
 }
 
 std::optional<room_summary> room_directory::room(std::int64_t id) const {

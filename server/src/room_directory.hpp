@@ -38,6 +38,8 @@ class room_directory {
   void put_room(room_summary r);
   void remove_room(std::int64_t id);
   std::optional<room_summary> room(std::int64_t id) const;
+  /// Every room, by id.
+  std::vector<room_summary> rooms() const;
 
   /// Replaces the active token of `role` in `room_id` (rotation) or adds it.
   void put_token(std::string token_hash, std::int64_t room_id, std::string role);

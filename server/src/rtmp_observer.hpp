@@ -4,26 +4,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "authorizer.hpp"
 #include "lectern/shared/data_message.hpp"
 
 namespace lectern::server {
-
-class rtmp_session;
-
-/// One RTMP publication or playback, as the classroom layer sees it.
-struct rtmp_activity {
-  std::uint64_t session_id = 0;
-  std::uint32_t stream_id = 0;
-  std::string key;   ///< "live/3"
-  std::string peer;  ///< "127.0.0.1:53211"
-  access_decision access;
-  /// To reach the session later: post to `context`, then lock `session` (it may be gone).
-  std::weak_ptr<rtmp_session> session;
-  boost::asio::io_context* context = nullptr;
-};
 
 /// A player's figures for the live state of a room (read on the session's thread).
 struct rtmp_player_stats {
@@ -34,6 +21,31 @@ struct rtmp_player_stats {
   std::size_t queued_bytes = 0;
   bool paused = false;
   bool receive_video = true;
+};
+
+/// A connection that publishes or plays a live stream (an RTMP session, an HTTP-FLV or
+/// WS-FLV player), as the classroom reaches it: both calls run on the connection's own
+/// thread (post to rtmp_activity::context first).
+class stream_client {
+ public:
+  virtual ~stream_client() = default;
+  /// Ends the connection (a kick, the class ended, the room was deleted).
+  virtual void close(std::string reason) = 0;
+  /// A player's figures; nullopt if `stream_id` does not play.
+  virtual std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const = 0;
+};
+
+/// One publication or playback (RTMP, HTTP-FLV or WS-FLV), as the classroom layer sees it.
+struct rtmp_activity {
+  std::uint64_t session_id = 0;
+  std::uint32_t stream_id = 0;
+  std::string key;   ///< "live/3"
+  std::string peer;  ///< "127.0.0.1:53211"
+  access_decision access;
+  /// To reach the connection later: post to `context`, then lock `session` (it may be gone).
+  std::weak_ptr<stream_client> session;
+  boost::asio::io_context* context = nullptr;
+  std::string transport = "rtmp";  ///< "rtmp", "http-flv" or "ws-flv"
 };
 
 /// An RTMP connection that uses remote shared objects (RTMP spec 7.1.3), as the classroom

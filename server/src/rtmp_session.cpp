@@ -63,7 +63,8 @@ rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w
                                     server.options.subscriber_queue_ms}),
       wake_(socket_.get_executor()),
       last_received_(started_),
-      last_written_(started_) {
+      last_written_(started_),
+      lag_(server.options.max_lag) {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? std::string("?") : endpoint_text(ep);
@@ -312,19 +313,10 @@ asio::awaitable<void> rtmp_session::watchdog() {
     }
     if (!playing || draining_) continue;
     // Or the link cannot carry even audio and keyframes, for max_lag on end.
-    const auto severe = queue_.stats().dropped_keyframes_or_audio;
-    if (severe != severe_drops_seen_) {
-      severe_drops_seen_ = severe;
-      if (!severe_drops_since_) severe_drops_since_ = now;
-    } else if (severe_drops_since_ && now - *severe_drops_since_ > std::chrono::seconds(1)) {
-      severe_drops_since_.reset();
-    }
-    const bool starving = severe_drops_since_ && now - *severe_drops_since_ > o.max_lag;
-    if (stuck || starving) {
+    const auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now);
+    if (verdict) {
       const auto& st = queue_.stats();
-      std::string why =
-          stuck ? "nothing could be sent for " + duration_text(since(oldest))
-                : "even audio and keyframes were dropped for " + duration_text(o.max_lag);
+      const auto& why = verdict->why;
       queue_.clear();
       for (auto& [id, s] : streams_) {
         if (s->what != role::playing_live && s->what != role::playing_vod) continue;
@@ -332,7 +324,7 @@ asio::awaitable<void> rtmp_session::watchdog() {
                     "Your connection is too slow for this stream (" + why + ", " +
                         std::to_string(st.dropped_messages) + " messages dropped); disconnecting.");
       }
-      if (stuck) {
+      if (verdict->stuck) {
         // The socket accepts nothing: the notice cannot go out either.
         close("too slow: " + why);
         co_return;

@@ -17,6 +17,7 @@
 #include "lectern/shared/message.hpp"
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
+#include "player_lag.hpp"
 #include "server_context.hpp"
 
 namespace lectern::server {
@@ -30,7 +31,7 @@ class vod_source;
 /// arrives and acts on it, watchdog() enforces the timeouts and the lag bound; flush()
 /// sends what is queued in gathered writes. Everything runs on one thread, so
 /// the session needs no locks; live media reaches it through live_stream's groups.
-class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
+class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public stream_client {
  public:
   using clock = std::chrono::steady_clock;
 
@@ -41,11 +42,11 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
   /// frame owns `self`, so the session lives exactly as long as the connection.
   static boost::asio::awaitable<void> run(std::shared_ptr<rtmp_session> self);
   /// Ends the connection with a reason for the log (from the session's thread).
-  void close(std::string reason);
+  void close(std::string reason) override;
   std::uint64_t id() const noexcept { return id_; }
   /// A player's figures for the API's live state (on the session's thread); nullopt if
   /// `stream_id` does not play.
-  std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const;
+  std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const override;
 
  private:
   // One message stream of this connection (createStream).
@@ -144,8 +145,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session> {
 
   clock::time_point last_received_;
   clock::time_point last_written_;
-  std::optional<clock::time_point> severe_drops_since_;
-  std::uint64_t severe_drops_seen_ = 0;
+  lag_watch lag_;
   std::string close_reason_;
   bool closing_ = false;   // close() called: the coroutines are ending
   bool draining_ = false;  // close after the queue is written

@@ -122,32 +122,9 @@ void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& 
   queue_items(s, j.items, true);
 }
 
-// One live item as this player's queue entry. Media keeps its own drop priority; metadata
-// is kept as long as audio is and other data messages (cue points, timecodes) go first,
-// so a publisher cannot grow a player's queue with them.
 outbound_queue::entry rtmp_session::entry_for(const net_stream& s, const live_item& item,
                                               bool burst, clock::time_point now) const {
-  const auto& m = item.media;
-  outbound_queue::entry e;
-  e.wire = wire_for(s, item);
-  e.timestamp = m.timestamp;
-  switch (item.what) {
-    case live_item::kind::metadata:
-      e.priority = shared::drop_priority::key_or_audio;
-      break;
-    case live_item::kind::data:
-      e.priority = shared::drop_priority::disposable;
-      break;
-    default:
-      e.priority = m.priority();
-      e.video = m.is_video();
-      e.keyframe = m.is_video() && m.keyframe && !m.sequence_header;
-      break;
-  }
-  e.stream_id = s.id;
-  e.burst = burst;
-  e.queued_at = now;
-  return e;
+  return live_queue_entry(item, wire_for(s, item), s.id, burst, now);
 }
 
 void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
@@ -161,10 +138,7 @@ void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
 
 void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst) {
   // A start without a keyframe (the GOP cache is off or overflowed): video waits for one.
-  const bool has_keyframe = std::any_of(items.begin(), items.end(), [](const live_item_ptr& i) {
-    return i->media.is_video() && i->media.keyframe && !i->media.sequence_header;
-  });
-  if (!has_keyframe) queue_.wait_for_keyframe(s.id);
+  if (!has_keyframe(items)) queue_.wait_for_keyframe(s.id);
   const auto now = clock::now();
   for (const auto& item : items) queue_live(s, *item, burst, now);
   wake_writer();

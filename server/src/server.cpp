@@ -229,7 +229,7 @@ int server::run() {
   try {
     std::vector<asio::io_context*> contexts;
     for (auto& w : m.workers) contexts.push_back(&w->context);
-    http_bound = m.control->listen(contexts, bound.port());
+    http_bound = m.control->listen(contexts, bound.port(), m.context);
   } catch (const std::exception& e) {
     m.log.error("server", "cannot listen for HTTP on " + m.options.http_listen.to_string() + ": " +
                               e.what() +

@@ -51,7 +51,9 @@ class StudentBufferingTest(IntegrationTest):
         self.assertEqual(b2000[-1]["stalls"] - b2000[0]["stalls"], 0,
                          f"2000 ms buffer stalled under ±300 ms jitter\n"
                          f"{students['b2000'].describe()}")
-        self.assertGreaterEqual(b2000[-1]["jitter_ms"], 300, "the proxy's jitter was measured")
+        # The player's arrival-jitter estimate: proof the impairment was really there (a clean
+        # loopback measures tens of ms); ±300 ms draws measure 280..600 ms, so 200 is the bar.
+        self.assertGreaterEqual(b2000[-1]["jitter_ms"], 200, "the proxy's jitter was measured")
 
         latency = {n: median([x["latency_ms"] for x in lines[-20:] if x["latency_ms"] is not None])
                    for n, lines in played.items()}

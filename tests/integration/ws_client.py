@@ -151,6 +151,13 @@ class WsClient:
         message = self._read_message(time.monotonic() + timeout)
         return None if message is None else json.loads(message)
 
+    def recv_bytes(self, timeout: float = 5.0) -> Optional[bytes]:
+        """The next data message as it came (binary frames: WS-FLV); None once the server
+        closed. Raises TimeoutError if nothing arrives in time."""
+        if self.closed:
+            return None
+        return self._read_message(time.monotonic() + timeout)
+
     def wait_for(self, pred: Callable[[Any], bool], timeout: float = 5.0) -> Any:
         """Reads until a message matches pred and returns it; others go to self.backlog
         (in order) for later recv_json() calls. Raises TimeoutError, or ConnectionError if

@@ -99,6 +99,8 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"webhook-secret", "0123456789abcdef-sample"},
       {"public-url", "http://classes.example.org:8080"},
       {"admin-session-hours", "3"},
+      {"web-root", "/srv/lectern/web"},
+      {"max-http-players", "7"},
   };
   return values;
 }
@@ -129,6 +131,8 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.webhook_secret, "0123456789abcdef-sample");
   EXPECT_EQ(o.public_url, "http://classes.example.org:8080");
   EXPECT_EQ(o.admin_session_ttl, std::chrono::hours(3));
+  EXPECT_EQ(o.web_root, "/srv/lectern/web");
+  EXPECT_EQ(o.max_http_players, 7u);
 }
 
 inline const option_descriptor& descriptor(std::string_view name) {

@@ -1,0 +1,120 @@
+// A live player over HTTP: HTTP-FLV (a chunked response) or WS-FLV (WebSocket binary
+// frames), on the same subscriber machinery as an RTMP player.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "live_item.hpp"
+#include "outbound_queue.hpp"
+#include "player_lag.hpp"
+#include "rtmp_observer.hpp"
+#include "server_context.hpp"
+
+namespace lectern::server {
+
+class live_stream;
+
+/// Where an flv_player writes: the body of an HTTP response, or WebSocket binary frames.
+/// All calls on the player's executor.
+class flv_sink {
+ public:
+  virtual ~flv_sink() = default;
+  /// Writes all of `buffers` (one chunk, or one binary message).
+  virtual boost::asio::awaitable<boost::system::error_code> write(
+      const std::vector<boost::asio::const_buffer>& buffers) = 0;
+  /// Completes when the peer goes away (reads and discards what it sends meanwhile).
+  virtual boost::asio::awaitable<void> watch_peer() = 0;
+  /// Cuts the connection at once: a write or watch in progress completes with an error.
+  virtual void cut() = 0;
+};
+
+/// Totals of every HTTP player of the server, for /metrics and the dashboard.
+struct http_player_counters {
+  std::atomic<std::size_t> players{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> dropped_messages{0};  ///< counted when a player leaves
+};
+
+/// One HTTP-FLV or WS-FLV player of a live stream. It subscribes like an RTMP player: the
+/// GOP-cache start, the bounded queue with its drop policy (subscriber_queue_bytes/ms), the
+/// lag rule (max_lag), the stream's shared FLV encoding of each item. It stays across an
+/// unpublish (the next publisher's stream follows, starting at a keyframe), appears in the
+/// room's live state (transport "http-flv" or "ws-flv") and a kick closes it.
+/// Runs on one worker thread: the executor passed in must run on `context`'s only thread.
+class flv_player final : public live_subscriber,
+                         public stream_client,
+                         public std::enable_shared_from_this<flv_player> {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// Who is playing what, as the authorizer (or the admin check) said.
+  struct params {
+    std::string key;        ///< "live/3"
+    std::string peer;       ///< "127.0.0.1:53211"
+    std::string transport;  ///< "http-flv" or "ws-flv"
+    access_decision access;
+  };
+
+  flv_player(server_context& relay, http_player_counters& counters,
+             boost::asio::io_context& context, boost::asio::any_io_executor executor, params p);
+  ~flv_player() override;
+  flv_player(const flv_player&) = delete;
+  flv_player& operator=(const flv_player&) = delete;
+
+  /// Plays to the end (peer gone, kicked, too slow, server stopping); the sink's
+  /// connection is done afterwards.
+  boost::asio::awaitable<void> run(flv_sink& sink);
+
+  // live_subscriber (on the player's thread)
+  void on_live(const live_item_ptr& item) override;
+  void on_gap() override;
+  // stream_client (on the player's thread)
+  void close(std::string reason) override;
+  std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const override;
+
+ private:
+  boost::asio::awaitable<void> writer();
+  boost::asio::awaitable<void> watchdog();
+  boost::asio::awaitable<void> watch_peer();
+  void queue_item(const live_item& item, bool burst, clock::time_point now);
+  void start();
+  void finish();
+  void observe(bool start);
+
+  server_context& relay_;
+  http_player_counters& counters_;
+  boost::asio::io_context& context_;
+  boost::asio::any_io_executor executor_;
+  const params p_;
+  const std::uint64_t id_;
+  const clock::time_point started_;
+
+  flv_sink* sink_ = nullptr;
+  std::shared_ptr<live_stream> live_;
+  outbound_queue queue_;
+  lag_watch lag_;
+  boost::asio::steady_timer wake_;
+  std::vector<outbound_queue::entry> batch_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  clock::time_point batch_queued_at_{};
+  bool writing_ = false;
+  bool closing_ = false;
+  bool observed_ = false;
+  std::string close_reason_;
+  std::uint64_t bytes_out_ = 0;
+};
+
+}  // namespace lectern::server

@@ -1,0 +1,219 @@
+#include "live_http.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "api_context.hpp"
+#include "classroom_authorizer.hpp"
+#include "http_util.hpp"
+#include "server_context.hpp"
+#include "stream_name.hpp"
+#include "text.hpp"
+
+namespace lectern::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+// As for RTMP sockets (rtmp_session.cpp): keep the backlog in the player's queue, where it
+// is dropped by priority, not in a send buffer that loopback grows to megabytes.
+constexpr int k_notsent_lowat = 128 * 1024;
+using tcp_notsent_lowat = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
+// A WS-FLV client sends nothing but pongs and its close; a dead one is found by pings.
+constexpr auto k_ws_idle_timeout = std::chrono::seconds(60);
+constexpr std::size_t k_ws_max_message = 4096;
+
+void cut_socket(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream.socket().close(ignored);
+}
+
+/// HTTP-FLV: the FLV bytes as the chunks of a chunked response (or, for an HTTP/1.0 client,
+/// a body that ends when the connection does).
+class chunked_sink final : public flv_sink {
+ public:
+  chunked_sink(beast::tcp_stream& stream, bool chunked) : stream_(stream), chunked_(chunked) {}
+
+  asio::awaitable<boost::system::error_code> write(
+      const std::vector<asio::const_buffer>& buffers) override {
+    if (!chunked_) {
+      auto [ec, n] = co_await asio::async_write(stream_, buffers, k_use);
+      co_return ec;
+    }
+    std::size_t size = 0;
+    for (const auto& b : buffers) size += b.size();
+    char prefix[24];
+    const int len = std::snprintf(prefix, sizeof prefix, "%zx\r\n", size);
+    framed_.clear();
+    framed_.emplace_back(prefix, static_cast<std::size_t>(len));
+    framed_.insert(framed_.end(), buffers.begin(), buffers.end());
+    framed_.emplace_back("\r\n", 2);
+    auto [ec, n] = co_await asio::async_write(stream_, framed_, k_use);
+    co_return ec;
+  }
+
+  asio::awaitable<void> watch_peer() override {
+    char sink[512];
+    for (;;) {
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), k_use);
+      if (ec) co_return;
+    }
+  }
+
+  void cut() override { cut_socket(stream_); }
+
+ private:
+  beast::tcp_stream& stream_;
+  const bool chunked_;
+  std::vector<asio::const_buffer> framed_;
+};
+
+/// WS-FLV: each write is one binary message; control frames are answered by the reads.
+class ws_sink final : public flv_sink {
+ public:
+  explicit ws_sink(beast::tcp_stream& stream) : ws_(stream) {}
+
+  asio::awaitable<boost::system::error_code> accept(const http_request& req) {
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = k_ws_idle_timeout;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      std::string server = "lectern/";
+      server += LECTERN_VERSION;
+      res.set(http::field::server, server);
+    }));
+    ws_.read_message_max(k_ws_max_message);
+    ws_.binary(true);
+    auto [ec] = co_await ws_.async_accept(req, k_use);
+    co_return ec;
+  }
+
+  asio::awaitable<boost::system::error_code> write(
+      const std::vector<asio::const_buffer>& buffers) override {
+    auto [ec, n] = co_await ws_.async_write(buffers, k_use);
+    co_return ec;
+  }
+
+  asio::awaitable<void> watch_peer() override {
+    beast::flat_buffer in;
+    for (;;) {
+      auto [ec, n] = co_await ws_.async_read(in, k_use);
+      if (ec) co_return;
+      in.consume(in.size());
+    }
+  }
+
+  void cut() override { cut_socket(beast::get_lowest_layer(ws_)); }
+
+ private:
+  websocket::stream<beast::tcp_stream&> ws_;
+};
+
+asio::awaitable<bool> write_flv_header(request_context& ctx, beast::tcp_stream& stream,
+                                       bool chunked) {
+  http::response<http::empty_body> res(http::status::ok, ctx.request().version());
+  add_common_headers(ctx, res.base());
+  res.set(http::field::content_type, "video/x-flv");
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::connection, "close");
+  res.chunked(chunked);
+  ctx.set_status(200);
+  http::response_serializer<http::empty_body> sr(res);
+  auto [ec, n] = co_await http::async_write_header(stream, sr, k_use);
+  co_return !ec;
+}
+
+}  // namespace
+
+void live_http::register_routes(http_router& r) {
+  r.add_takeover("/live/{file}", [this](request_context& ctx, beast::tcp_stream& stream) {
+    return serve(ctx, stream);
+  });
+}
+
+asio::awaitable<std::optional<access_decision>> live_http::authorize(request_context& ctx,
+                                                                     const std::string& name,
+                                                                     std::string& refusal) {
+  const access_request request{"live", name, ctx.raw_query(), ctx.peer()};
+  auto decision = relay_.auth.play(request);
+  if (decision.allowed) co_return decision;
+  refusal = decision.reason;
+  // The panel's preview: an admin may watch any room.
+  const auto admin = co_await optional_admin(api_, ctx);
+  if (!admin) co_return std::nullopt;
+  access_decision a;
+  a.allowed = true;
+  a.principal = "admin:" + admin->username;
+  a.role = "admin";
+  const auto cs = parse_classroom_stream("live", name);
+  if (cs.valid && api_.rooms.room(cs.room_id)) a.room_id = cs.room_id;
+  co_return a;
+}
+
+asio::awaitable<std::optional<http::message_generator>> live_http::serve(
+    request_context& ctx, beast::tcp_stream& stream) {
+  const std::string file(ctx.param("file"));
+  const bool flv = file.size() > 4 && file.ends_with(".flv");
+  const std::string name = flv ? file.substr(0, file.size() - 4) : std::string();
+  if (!flv || !valid_name_component(name)) {
+    co_return error_reply(ctx, http::status::not_found, "not_found",
+                          "live streams are at /live/ROOM.flv and /live/ROOM-screen.flv");
+  }
+  std::string refusal;
+  const auto access = co_await authorize(ctx, name, refusal);
+  if (!access) {
+    co_return error_reply(ctx, http::status::forbidden, "forbidden",
+                          "Playing live/" + name + " is refused: " + refusal);
+  }
+  if (counters_.players.load() >= relay_.options.max_http_players) {
+    co_return error_reply(ctx, http::status::service_unavailable, "too_many_players",
+                          "the server plays to " + std::to_string(relay_.options.max_http_players) +
+                              " HTTP players at most (--max-http-players); try RTMP or later");
+  }
+  const bool upgrade = websocket::is_upgrade(ctx.request());
+  if (ctx.is_head()) co_return text_reply(ctx, http::status::ok, "", "video/x-flv");
+  // The session's request deadline must not cut a long playback: the player's lag rule
+  // and the WebSocket pings bound it instead.
+  stream.expires_never();
+  boost::system::error_code ignored;
+  stream.socket().set_option(tcp_notsent_lowat(k_notsent_lowat), ignored);
+  auto& context =
+      static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
+  // The address with its port, so the log tells two players on one host apart.
+  const auto ep = stream.socket().remote_endpoint(ignored);
+  const auto peer = ignored ? ctx.peer() : endpoint_text(ep);
+  flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access};
+  auto player =
+      std::make_shared<flv_player>(relay_, counters_, context, stream.get_executor(), std::move(p));
+  if (upgrade) {
+    ws_sink sink(stream);
+    if (const auto ec = co_await sink.accept(ctx.request())) {
+      relay_.log.info("http", "WS-FLV upgrade from " + ctx.peer() + " failed: " + ec.message());
+      co_return std::nullopt;
+    }
+    ctx.set_status(101);
+    co_await player->run(sink);
+  } else {
+    const bool chunked = ctx.request().version() >= 11;
+    chunked_sink sink(stream, chunked);
+    if (co_await write_flv_header(ctx, stream, chunked)) co_await player->run(sink);
+  }
+  co_return std::nullopt;
+}
+
+}  // namespace lectern::server
