@@ -25,12 +25,7 @@ teacher_window::teacher_window(teacher_app& app, ui::window& window)
 void teacher_window::draw() {
   if (auto f = app_.preview().take()) preview_.update(*f);
   if (auto f = app_.speaker_video().take()) speaker_.update(*f);
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(vp->WorkPos);
-  ImGui::SetNextWindowSize(vp->WorkSize);
-  ImGui::Begin("Lectern teacher", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  ui::begin_main_panel("Lectern teacher");
   const float width = ImGui::GetContentRegionAvail().x;
   const float height = ImGui::GetContentRegionAvail().y;
   const float left = width * 0.58F;
