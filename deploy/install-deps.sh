@@ -19,6 +19,7 @@ packages=(
   libsqlite3-dev                     # the embedded store
   nlohmann-json3-dev                 # JSON control protocol
   libsdl2-dev libimgui-dev           # client windows
+  libspeexdsp-dev                    # echo cancellation of the teacher's microphone
   fonts-wqy-microhei                 # one 5 MB TTF with CJK (chat in Chinese/Japanese/Korean)
   libssl-dev                         # HMAC-SHA256 for the RTMP digest handshake
   libtomlplusplus-dev                # lectern-server --config FILE (TOML); a parser we need not write
@@ -32,6 +33,7 @@ packages=(
   nginx-light libnginx-mod-rtmp      # nginx-rtmp, the baseline of tests/bench
   procps                             # ps/pgrep for the benchmark scripts
   xvfb xauth                         # xvfb-run: client windows rendered in e2e tests
+  xdotool                            # e2e: typing (CJK) into a client window under Xvfb
   nodejs                             # builds the web panel (Vite) and runs its browser tests
   chromium                           # headless browser of the web panel's e2e tests (playwright-core)
 )

@@ -32,10 +32,8 @@ std::vector<roster_entry> read_roster(const client::shared_object* so) {
 }  // namespace
 
 classroom::classroom(boost::asio::io_context& io, client::control_options options, event_log& log,
-                     std::function<void(const std::string&, const std::string&)> on_speaker)
-    : log_(log),
-      on_speaker_(std::move(on_speaker)),
-      channel_(io, std::move(options), callbacks()) {}
+                     observer watch)
+    : log_(log), watch_(std::move(watch)), channel_(io, std::move(options), callbacks()) {}
 
 client::control_callbacks classroom::callbacks() {
   client::control_callbacks cb;
@@ -75,9 +73,6 @@ client::control_callbacks classroom::callbacks() {
     log_.emit({{"event", "disconnected"}, {"reason", d.reason}, {"will_retry", d.will_retry}});
   };
   cb.on_result = [this](const client::request_result& r) {
-    // id 0 answers the library's hello, which a connection that joined by its URL does not
-    // need (the server refuses it as a second hello): not the teacher's request.
-    if (r.id == 0) return;
     log_.emit({{"event", "result"},
                {"id", r.id},
                {"ok", r.ok},
@@ -109,16 +104,17 @@ void classroom::diff_roster(const std::vector<roster_entry>& now) {
                  {"participant", e.id},
                  {"name", e.name},
                  {"stream", e.speak.empty() ? json(nullptr) : json(e.speak)}});
-      if (on_speaker_) on_speaker_(e.id, e.speak);
+      if (watch_.on_speaker) watch_.on_speaker(e.id, e.speak);
     }
-    if (old != nullptr && e.muted != old->muted) {
+    if (e.muted != (old != nullptr && old->muted)) {
       log_.emit({{"event", "muted"}, {"participant", e.id}, {"muted", e.muted}});
+      if (watch_.on_muted) watch_.on_muted(e.id, e.muted);
     }
   }
   for (const auto& e : before) {
     if (find(now, e.id) != nullptr) continue;
     log_.emit({{"event", "leave"}, {"participant", e.id}, {"name", e.name}});
-    if (!e.speak.empty() && on_speaker_) on_speaker_(e.id, "");
+    if (!e.speak.empty() && watch_.on_speaker) watch_.on_speaker(e.id, "");
   }
 }
 

@@ -45,14 +45,18 @@ struct class_snapshot {
 /// Owns the control channel; its callbacks run on the io_context's thread.
 class classroom {
  public:
-  /// `on_speaker` is called (io thread) when a student's speak stream starts or ends:
-  /// (participant, stream) or (participant, "").
+  /// Told (on the io thread) when a student's speak stream starts or ends:
+  /// (participant, stream) or (participant, ""), and when a student is muted or unmuted.
+  struct observer {
+    std::function<void(const std::string&, const std::string&)> on_speaker;
+    std::function<void(const std::string&, bool)> on_muted;
+  };
   classroom(boost::asio::io_context& io, client::control_options options, event_log& log,
-            std::function<void(const std::string&, const std::string&)> on_speaker);
+            observer watch);
   void start() { channel_.start(); }
   void stop() { channel_.stop(); }
 
-  /// A headless command line (start, end, chat TEXT, grant/revoke/mute/unmute/kick PID,
+  /// A headless command line (start, end, chat TEXT, grant/revoke/mute/unmute/kick/lower PID,
   /// buffer MS). False with `error` for an unknown command or a missing argument.
   bool command(const std::string& line, std::string& error);
   client::control_channel& channel() { return channel_; }
@@ -66,7 +70,7 @@ class classroom {
   void diff_roster(const std::vector<roster_entry>& now);
 
   event_log& log_;
-  std::function<void(const std::string&, const std::string&)> on_speaker_;
+  observer watch_;
   mutable std::mutex mutex_;
   class_snapshot state_;
   client::control_channel channel_;  // last: its callbacks use the members above

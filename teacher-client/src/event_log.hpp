@@ -14,6 +14,8 @@ class event_log {
  public:
   explicit event_log(std::FILE* out) : out_(out) {}
   void emit(const nlohmann::json& line);
+  /// Points the log at another stream (before any thread uses it).
+  void set_stream(std::FILE* out) { out_ = out; }
 
  private:
   std::mutex mutex_;

@@ -5,8 +5,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace lectern::teacher {
@@ -30,7 +32,8 @@ bool on_off(const std::string& arg, bool& out) {
   return false;
 }
 
-// Reads what stdin has; complete lines go to run_command. False at end of input.
+}  // namespace
+
 bool read_commands(teacher_app& app, std::string& pending, bool& quit) {
   char buf[4096];
   const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
@@ -52,7 +55,12 @@ bool read_commands(teacher_app& app, std::string& pending, bool& quit) {
   }
   return true;
 }
-}  // namespace
+
+bool poll_commands(teacher_app& app, std::string& pending, bool& quit) {
+  pollfd fd{STDIN_FILENO, POLLIN, 0};
+  if (::poll(&fd, 1, 0) <= 0 || (fd.revents & (POLLIN | POLLHUP)) == 0) return true;
+  return read_commands(app, pending, quit);
+}
 
 bool run_command(teacher_app& app, const std::string& line, std::string& error) {
   const auto space = line.find(' ');
@@ -72,18 +80,23 @@ bool run_command(teacher_app& app, const std::string& line, std::string& error) 
   return app.room().command(line, error);
 }
 
+bool stats_output::open(const std::string& path) {
+  if (path.empty() || path == "-") return true;
+  file.reset(std::fopen(path.c_str(), "a"));
+  if (!file) {
+    std::cerr << "lectern-teacher: cannot write stats to " << path << ": " << std::strerror(errno)
+              << "\n";
+    return false;
+  }
+  log.set_stream(file.get());
+  return true;
+}
+
 int run_headless(teacher_app& app) {
   const auto& o = app.options();
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> stats_file(nullptr, &std::fclose);
-  if (o.stats_path != "-" && !o.stats_path.empty()) {
-    stats_file.reset(std::fopen(o.stats_path.c_str(), "a"));
-    if (!stats_file) {
-      std::cerr << "lectern-teacher: cannot write stats to " << o.stats_path << "\n";
-      return 1;
-    }
-  }
-  event_log file_log(stats_file.get());
-  event_log& stats = stats_file ? file_log : app.events();
+  stats_output out;
+  if (!out.open(o.stats_path)) return 1;
+  event_log& stats = out.file ? out.log : app.events();
   const int sig_fd = make_signal_fd();
   app.start();
   const auto start = clock::now();

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -33,147 +34,72 @@ struct flag {
   std::function<std::string(teacher_options&, std::string_view)> set;
 };
 
-std::string ranged(std::string_view v, int lo, int hi, int& out) {
-  if (to_int(v, lo, hi, out)) return {};
-  return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+using o = teacher_options;
+
+flag text(std::string_view name, std::string o::*field) {
+  return {name, true, [field](o& t, std::string_view v) {
+            t.*field = v;
+            return std::string();
+          }};
+}
+
+flag on(std::string_view name, bool o::*field, bool value = true) {
+  return {name, false, [field, value](o& t, std::string_view) {
+            t.*field = value;
+            return std::string();
+          }};
+}
+
+// A whole number in [lo, hi] stored where `at` says (nested fields and optionals too).
+template <class At>
+flag number(std::string_view name, int lo, int hi, At at) {
+  return {name, true, [lo, hi, at](o& t, std::string_view v) {
+            int n = 0;
+            if (!to_int(v, lo, hi, n)) {
+              return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+            }
+            at(t) = n;
+            return std::string();
+          }};
 }
 
 const std::vector<flag>& flags() {
-  using o = teacher_options;
-  using sv = std::string_view;
   static const std::vector<flag> table = {
-      {"--server", true,
-       [](o& t, sv v) {
-         t.server = v;
-         return std::string();
-       }},
-      {"--room", true,
-       [](o& t, sv v) {
-         t.room = v;
-         return std::string();
-       }},
-      {"--token", true,
-       [](o& t, sv v) {
-         t.token = v;
-         return std::string();
-       }},
-      {"--name", true,
-       [](o& t, sv v) {
-         t.name = v;
-         return std::string();
-       }},
+      text("--server", &o::server),
+      text("--room", &o::room),
+      text("--token", &o::token),
+      text("--name", &o::name),
       {"--size", true,
-       [](o& t, sv v) {
+       [](o& t, std::string_view v) {
          return to_size(v, t.video.width, t.video.height) ? std::string()
                                                           : "WIDTHxHEIGHT, even, e.g. 640x360";
        }},
-      {"--fps", true, [](o& t, sv v) { return ranged(v, 1, 120, t.video.fps); }},
-      {"--keyint", true,
-       [](o& t, sv v) {
-         int k = 0;
-         auto e = ranged(v, 1, 1200, k);
-         if (e.empty()) t.keyint_frames = k;
-         return e;
-       }},
-      {"--video-bitrate", true,
-       [](o& t, sv v) { return ranged(v, 50, 50000, t.video.bitrate_kbps); }},
-      {"--quality", true,
-       [](o& t, sv v) {
-         int q = 0;
-         auto e = ranged(v, 0, 51, q);
-         if (e.empty()) t.video.quality = q;
-         return e;
-       }},
-      {"--preset", true,
-       [](o& t, sv v) {
-         t.video.preset = v;
-         return std::string();
-       }},
-      {"--audio-bitrate", true,
-       [](o& t, sv v) { return ranged(v, 16, 512, t.audio.bitrate_kbps); }},
-      {"--channels", true, [](o& t, sv v) { return ranged(v, 1, 2, t.audio.channels); }},
-      {"--sample-rate", true,
-       [](o& t, sv v) { return ranged(v, 8000, 96000, t.audio.sample_rate); }},
-      {"--camera", true,
-       [](o& t, sv v) {
-         t.camera = v;
-         return std::string();
-       }},
-      {"--mic", true,
-       [](o& t, sv v) {
-         t.mic = v;
-         return std::string();
-       }},
-      {"--no-denoise", false,
-       [](o& t, sv) {
-         t.denoise = false;
-         return std::string();
-       }},
-      {"--screen", false,
-       [](o& t, sv) {
-         t.screen = true;
-         return std::string();
-       }},
-      {"--screen-display", true,
-       [](o& t, sv v) {
-         t.screen_display = v;
-         return std::string();
-       }},
-      {"--screen-fps", true, [](o& t, sv v) { return ranged(v, 1, 60, t.screen_fps); }},
-      {"--screen-bitrate", true,
-       [](o& t, sv v) { return ranged(v, 50, 50000, t.screen_bitrate_kbps); }},
-      {"--file", true,
-       [](o& t, sv v) {
-         t.file = v;
-         return std::string();
-       }},
-      {"--loop", false,
-       [](o& t, sv) {
-         t.loop = true;
-         return std::string();
-       }},
-      {"--test-source", false,
-       [](o& t, sv) {
-         t.test_source = true;
-         return std::string();
-       }},
-      {"--list-devices", false,
-       [](o& t, sv) {
-         t.list_devices = true;
-         return std::string();
-       }},
-      {"--headless", false,
-       [](o& t, sv) {
-         t.headless = true;
-         return std::string();
-       }},
-      {"--duration", true,
-       [](o& t, sv v) {
-         int s = 0;
-         auto e = ranged(v, 1, 86400 * 7, s);
-         t.duration_s = s;
-         return e;
-       }},
-      {"--stats", true,
-       [](o& t, sv v) {
-         t.stats_path = v;
-         return std::string();
-       }},
-      {"--screenshot", true,
-       [](o& t, sv v) {
-         t.screenshot = v;
-         return std::string();
-       }},
-      {"--help", false,
-       [](o& t, sv) {
-         t.help = true;
-         return std::string();
-       }},
-      {"-h", false,
-       [](o& t, sv) {
-         t.help = true;
-         return std::string();
-       }},
+      number("--fps", 1, 120, [](o& t) -> int& { return t.video.fps; }),
+      number("--keyint", 1, 1200, [](o& t) -> std::optional<int>& { return t.keyint_frames; }),
+      number("--video-bitrate", 50, 50000, [](o& t) -> int& { return t.video.bitrate_kbps; }),
+      number("--quality", 0, 51, [](o& t) -> std::optional<int>& { return t.video.quality; }),
+      text("--preset", &o::preset),
+      number("--audio-bitrate", 16, 512, [](o& t) -> int& { return t.audio.bitrate_kbps; }),
+      number("--channels", 1, 2, [](o& t) -> int& { return t.audio.channels; }),
+      number("--sample-rate", 8000, 96000, [](o& t) -> int& { return t.audio.sample_rate; }),
+      text("--camera", &o::camera),
+      text("--mic", &o::mic),
+      on("--no-denoise", &o::denoise, false),
+      on("--no-echo-cancel", &o::echo_cancel, false),
+      on("--screen", &o::screen),
+      text("--screen-display", &o::screen_display),
+      number("--screen-fps", 1, 60, [](o& t) -> int& { return t.screen_fps; }),
+      number("--screen-bitrate", 50, 50000, [](o& t) -> int& { return t.screen_bitrate_kbps; }),
+      text("--file", &o::file),
+      on("--loop", &o::loop),
+      on("--test-source", &o::test_source),
+      on("--list-devices", &o::list_devices),
+      on("--headless", &o::headless),
+      number("--duration", 1, 86400 * 7, [](o& t) -> double& { return t.duration_s; }),
+      text("--stats", &o::stats_path),
+      text("--screenshot", &o::screenshot),
+      on("--help", &o::help),
+      on("-h", &o::help),
   };
   return table;
 }
@@ -253,6 +179,7 @@ bool parse_options(int argc, char** argv, teacher_options& out, std::string& err
     return false;
   }
   out.video.keyint_frames = out.keyint_frames.value_or(2 * out.video.fps);
+  out.video.preset = out.preset;
   if (out.headless && out.stats_path.empty()) out.stats_path = "-";
   return true;
 }
@@ -279,6 +206,8 @@ the test pattern, with a notice):
   --camera DEV          V4L2 camera, e.g. /dev/video0
   --mic DEV             microphone: NAME (PulseAudio), pulse:NAME or alsa:NAME (hw:0)
   --no-denoise          no noise suppression on the microphone (default: FFmpeg afftdn)
+  --no-echo-cancel      no echo cancellation of a called-on student played through the
+                        speakers (default: libspeexdsp, at --sample-rate 48000)
   --screen              also share the X11 screen as live/ROOM-screen
   --screen-display D    X display to grab (default $DISPLAY)
   --screen-fps N        screen frame rate (default 10)
@@ -302,7 +231,8 @@ Encoding (Flash Camera.setMode/setQuality/setKeyFrameInterval):
 Running:
   --headless            no window: JSON events and stats on stdout, commands on stdin
                         (start, end, chat TEXT, grant PID, revoke PID, mute PID,
-                        unmute PID, kick PID, buffer MS, camera on|off, mic on|off, quit)
+                        unmute PID, kick PID, lower PID, buffer MS, camera on|off,
+                        mic on|off, screen on|off, quit)
   --duration S          stop after S seconds
   --stats FILE          stats as JSON lines, once a second ("-": stdout; the default
                         with --headless)

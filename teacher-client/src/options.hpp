@@ -17,11 +17,13 @@ struct teacher_options {
   media::video_encoder_options video;
   media::audio_encoder_options audio;
   std::optional<int> keyint_frames;  ///< --keyint; default 2 s of frames
+  std::string preset = "veryfast";   ///< --preset (libx264)
 
-  std::string camera;   ///< --camera DEV; empty: the first camera found
-  std::string mic;      ///< --mic DEV; empty: PulseAudio's default source
-  bool denoise = true;  ///< afftdn on the microphone
-  bool screen = false;  ///< --screen: also publish live/ROOM-screen
+  std::string camera;       ///< --camera DEV; empty: the first camera found
+  std::string mic;          ///< --mic DEV; empty: PulseAudio's default source
+  bool denoise = true;      ///< afftdn on the microphone
+  bool echo_cancel = true;  ///< libspeexdsp AEC against the called-on student's sound
+  bool screen = false;      ///< --screen: also publish live/ROOM-screen
   std::string screen_display;
   int screen_fps = 10;
   int screen_bitrate_kbps = 1500;

@@ -1,7 +1,6 @@
 // Joining, starting and stopping the teacher's parts.
 #include "teacher_app.hpp"
 
-#include <cctype>
 #include <iostream>
 
 #include "lectern/client/join_link.hpp"
@@ -25,20 +24,6 @@ client::result<client::join_info> validate(const teacher_options& o) {
   }
   return join;
 }
-std::string percent_encode(const std::string& s) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += k_hex[c >> 4];
-      out += k_hex[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 teacher_app::teacher_app(const teacher_options& options, std::FILE* event_stream)
@@ -59,6 +44,14 @@ int teacher_app::create(const teacher_options& options, std::unique_ptr<teacher_
   app->join_ = join.value();
   std::string notices, message;
   auto pipeline = main_stream_options(options, app->join_.rtmp_url, notices);
+  // Echo cancellation matters for a real microphone next to speakers; a file or the test
+  // tone has no echo. The canceller works on 48 kHz AAC frames.
+  const bool microphone =
+      pipeline.audio_source && pipeline.audio_source->format != "lavfi" && options.file.empty();
+  if (options.echo_cancel && microphone && options.audio.sample_rate == 48000) {
+    app->echo_ = std::make_unique<media::echo_canceller>(48000, 1024, 300);
+    pipeline.echo = app->echo_.get();
+  }
   if (!options.headless) {
     pipeline.on_preview = [raw = app.get()](const AVFrame& f) { raw->preview_.put(f); };
   }
@@ -69,15 +62,19 @@ int teacher_app::create(const teacher_options& options, std::unique_ptr<teacher_
     return 1;
   }
   client::control_options control;
-  // The server joins a connection whose URL has the token at once and then needs the name
-  // in the URL too (control-protocol.md "Joining"); the client library's hello comes later.
-  control.ws_url = app->join_.ws_url + "&name=" + percent_encode(options.name);
+  control.ws_url = app->join_.ws_url;
   control.name = options.name;
-  app->classroom_ =
-      std::make_unique<classroom>(app->io_, control, app->events_,
-                                  [raw = app.get()](const std::string& p, const std::string& s) {
-                                    raw->speaker_changed(p, s);
-                                  });
+  app->speakers_ = std::make_unique<speaker_feeds>(
+      app->join_.rtmp_url, !options.headless, options.headless ? nullptr : &app->speaker_video_,
+      app->echo_.get(), app->events_);
+  classroom::observer watch;
+  watch.on_speaker = [feeds = app->speakers_.get()](const std::string& p, const std::string& s) {
+    feeds->set(p, s);
+  };
+  watch.on_muted = [feeds = app->speakers_.get()](const std::string& p, bool muted) {
+    feeds->set_muted(p, muted);
+  };
+  app->classroom_ = std::make_unique<classroom>(app->io_, control, app->events_, std::move(watch));
   out = std::move(app);
   return 0;
 }
@@ -103,6 +100,7 @@ void teacher_app::stop() {
   if (classroom_) classroom_->stop();
   work_.reset();
   if (io_thread_.joinable()) io_thread_.join();
+  if (speakers_) speakers_->clear();
 }
 
 bool teacher_app::screen_sharing() const {
@@ -137,6 +135,7 @@ nlohmann::json teacher_app::stats_line() {
   j["t"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::lock_guard lock(screen_mutex_);
   if (screen_) j["screen"] = screen_stats_.take(*screen_);
+  if (auto speakers = speakers_->stats(); !speakers.is_null()) j["speakers"] = std::move(speakers);
   return j;
 }
 
@@ -149,6 +148,7 @@ bool teacher_app::switch_devices(const std::string& camera, const std::string& m
   std::string notices;
   auto pipeline = main_stream_options(o, join_.rtmp_url, notices);
   pipeline.on_preview = main_->options().on_preview;
+  pipeline.echo = main_->options().echo;
   main_->stop();  // the devices may be exclusive (V4L2): close before opening again
   std::unique_ptr<media::publish_pipeline> next;
   if (auto ec = media::publish_pipeline::open(std::move(pipeline), next, error)) {
@@ -166,13 +166,6 @@ bool teacher_app::switch_devices(const std::string& camera, const std::string& m
 
 bool teacher_app::finished() {
   return main_->stats().finished;
-}
-
-void teacher_app::speaker_changed(const std::string& participant, const std::string& stream) {
-  // Playing the called-on student's stream needs the student helper's player
-  // (shared/media player*); until it is merged the teacher only reports the grant.
-  static_cast<void>(participant);
-  static_cast<void>(stream);
 }
 
 }  // namespace lectern::teacher

@@ -17,6 +17,7 @@
 #include "lectern/media/publish_pipeline.hpp"
 #include "lectern/ui/video_texture.hpp"
 #include "options.hpp"
+#include "speaker_feeds.hpp"
 #include "stats_report.hpp"
 
 namespace lectern::teacher {
@@ -47,13 +48,14 @@ class teacher_app {
   event_log& events() { return events_; }
   /// Frames the camera pipeline encodes, for the window's preview.
   ui::frame_mailbox& preview() { return preview_; }
+  /// The called-on student's newest picture, for the window.
+  ui::frame_mailbox& speaker_video() { return speaker_video_; }
   /// Reopens the camera pipeline with other devices (empty: keep); false with `error`
   /// when they cannot be opened (the old pipeline is then started again).
   bool switch_devices(const std::string& camera, const std::string& mic, std::string& error);
 
  private:
   teacher_app(const teacher_options& options, std::FILE* event_stream);
-  void speaker_changed(const std::string& participant, const std::string& stream);
 
   teacher_options options_;
   client::join_info join_;
@@ -62,7 +64,10 @@ class teacher_app {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread io_thread_;
   std::unique_ptr<classroom> classroom_;
+  std::unique_ptr<media::echo_canceller> echo_;  // before the pipeline and feeds using it
   ui::frame_mailbox preview_;
+  ui::frame_mailbox speaker_video_;
+  std::unique_ptr<speaker_feeds> speakers_;
   std::unique_ptr<media::publish_pipeline> main_;
   stats_report main_stats_;
   mutable std::mutex screen_mutex_;

@@ -72,6 +72,31 @@ class ClientProc(Proc):
             time.sleep(0.05)
 
 
+class XvfbProc(Proc):
+    """An Xvfb server on a free display (-displayfd), for windows and xdotool in tests."""
+
+    def __init__(self, workdir: Path, size: str = "1280x800x24"):  # pylint: disable=super-init-not-called
+        self.name = "xvfb"
+        self.stdout_path = workdir / "xvfb.stdout"
+        self.stderr_path = workdir / "xvfb.stderr"
+        self._out = open(self.stdout_path, "wb")
+        self._err = open(self.stderr_path, "wb")
+        read_fd, write_fd = os.pipe()
+        self.args = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", size, "-nolisten", "tcp"]
+        self.started_at = time.monotonic()
+        self.popen = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._out,
+                                      stderr=self._err, pass_fds=(write_fd,),
+                                      start_new_session=True)
+        self.pid = self.popen.pid
+        self.ended_at = None
+        os.close(write_fd)
+        with os.fdopen(read_fd) as f:  # Xvfb writes the display number once it is ready
+            number = f.readline().strip()
+        if not number.isdigit():
+            raise AssertionError(f"Xvfb did not start\n{self.describe()}")
+        self.display = f":{number}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((harness.LOOPBACK, 0))

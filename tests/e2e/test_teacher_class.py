@@ -79,6 +79,36 @@ class TeacherClassTest(TeacherTest):
         teacher.send("quit")
         self.assertProcOk(teacher, 15, self.server)
 
+    def test_teacher_plays_the_called_on_student(self):
+        self.make_room()
+        teacher = self.teacher("--headless", "--test-source", "--size", "320x240",
+                               "--video-bitrate", "300", "--duration", "40")
+        teacher.wait_event(live, 20, "stats with state live")
+        lei = self.student("Lei")
+        teacher.wait_event(is_event("join", participant=lei.me), 10, "the student joining")
+        teacher.send(f"grant {lei.me}")
+        granted = lei.wait_for(lambda m: m.get("op") == "speak.granted", 5)
+        # The student's camera and microphone: ffmpeg publishing with the grant's token.
+        self.publish(self.server, f"{granted['stream'].split('/')[1]}?token={granted['publish_token']}",
+                     duration=30)
+
+        def playing(e):
+            feeds = e.get("speakers") or []
+            return e.get("event") == "stats" and any(
+                f["participant"] == lei.me and f["frames"] > 10 and f["audio_frames"] > 10
+                for f in feeds)
+        stats = teacher.wait_event(playing, 15, "the student's video and audio decoded")
+        feed = stats["speakers"][0]
+        self.assertEqual(feed["stream"], granted["stream"])
+        self.assertGreater(feed["bytes"], 10000)
+        teacher.send(f"mute {lei.me}")
+        teacher.wait_event(lambda e: e.get("event") == "stats" and (e.get("speakers") or [{}])[0]
+                           .get("muted") is True, 5, "the student's audio muted")
+        mark = len(teacher.events())
+        teacher.send(f"revoke {lei.me}")
+        teacher.wait_event(lambda e: e.get("event") == "stats" and "speakers" not in e, 10,
+                           "the player stopped after the revoke", after=mark)
+
 
 if __name__ == "__main__":
     main()

@@ -64,6 +64,16 @@ class TeacherJoinErrorTest(TeacherTest):
         self.assertEqual(p.wait(10), 2)
         self.assertIn("--size", p.stderr())
 
+    def test_help_and_device_list(self):
+        p = self.teacher("--help", link="--headless", name="help")
+        self.assertEqual(p.wait(10), 0)
+        for option in ("--server", "--room", "--token", "--headless", "--test-source", "--screen"):
+            self.assertIn(option, p.stdout())
+        p = self.teacher("--list-devices", link="--headless", name="devices")
+        self.assertEqual(p.wait(20), 0, p.stderr())
+        for section in ("cameras:", "microphones:", "screens:", "test source"):
+            self.assertIn(section, p.stdout())
+
 
 class TeacherFallbackTest(TeacherTest):
     @unittest.skipIf(glob.glob("/dev/video*"), "this machine has a camera")

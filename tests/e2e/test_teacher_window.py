@@ -1,7 +1,9 @@
-"""lectern-teacher's window under Xvfb: it opens, shows the preview, the roster (a student
-with a raised hand) and the chat in Chinese, and saves its pixels as a PNG
-(--screenshot FILE after --duration S)."""
+"""lectern-teacher's window under Xvfb: it opens, shows the preview, the roster, the chat in
+Chinese and the called-on student's camera, and saves its pixels as a PNG (--screenshot
+FILE after --duration S); Chinese typed into its chat (real X key events from xdotool)
+reaches a student; the screen share as a second stream."""
 
+import os
 import shutil
 import subprocess
 import unittest
@@ -9,7 +11,7 @@ import urllib.parse
 
 import harness
 from harness import main
-from teacher_proc import TeacherTest, teacher_binary
+from teacher_proc import ClientProc, TeacherTest, XvfbProc, teacher_binary
 from ws_client import WsClient
 
 
@@ -29,17 +31,24 @@ class TeacherWindowTest(TeacherTest):
         ws = WsClient.connect(f"ws://{harness.LOOPBACK}:{self.server.http_port}/api/v1/ws"
                               f"?token={self.room['student_token']}&name={name}")
         self.addCleanup(ws.close)
-        ws.wait_for(lambda m: m.get("op") == "welcome", 5)
+        self.student_id = ws.wait_for(lambda m: m.get("op") == "welcome", 5)["you"]["id"]
         shot = self.tmp / "teacher.png"
-        teacher = self.spawn("window", [
+        teacher = ClientProc("window", [
             "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", teacher_binary(),
-            self.room["teacher_link"], "--test-source", "--name", "李老师", "--duration", "10",
-            "--screenshot", shot])
+            self.room["teacher_link"], "--test-source", "--name", "李老师", "--duration", "14",
+            "--screenshot", shot], self.tmp)
+        self.procs.append(teacher)
         # The teacher's join shows in the student's roster; then the class happens.
         ws.wait_for(lambda m: m.get("op") == "so.change" and m["so"] == "roster" and any(
             (c.get("value") or {}).get("role") == "teacher" for c in m["changes"]), 20)
-        ws.send_json({"op": "hand.raise"})
         ws.send_json({"op": "chat.send", "text": "老师，我有一个问题：为什么天空是蓝色的？"})
+        ws.send_json({"op": "hand.raise"})
+        # The window takes the same stdin commands as --headless: call on the student, whose
+        # camera (ffmpeg with the grant's token) then shows in the teacher's window.
+        teacher.send(f"grant {self.student_id}")
+        granted = ws.wait_for(lambda m: m.get("op") == "speak.granted", 10)
+        name = granted["stream"].split("/")[1]
+        self.publish(self.server, f"{name}?token={granted['publish_token']}", duration=30)
         self.assertProcOk(teacher, 40, self.server)
         self.assertTrue(shot.exists(), teacher.describe())
         self.assertGreater(shot.stat().st_size, 10000)
@@ -62,6 +71,41 @@ class TeacherWindowTest(TeacherTest):
                          "the screen is sent at its own size")
         # The camera stream goes on beside it.
         self.assertIn("video", {s["codec_type"] for s in harness.probe_streams(self.student_url())})
+
+    @unittest.skipUnless(shutil.which("xdotool") and shutil.which("Xvfb"),
+                         "xdotool/Xvfb not installed (Debian xdotool, xvfb)")
+    def test_cjk_typed_in_the_chat_reaches_the_class(self):
+        self.make_room()
+        ws = WsClient.connect(f"ws://{harness.LOOPBACK}:{self.server.http_port}/api/v1/ws"
+                              f"?token={self.room['student_token']}&name=Ana")
+        self.addCleanup(ws.close)
+        ws.wait_for(lambda m: m.get("op") == "welcome", 5)
+        xvfb = XvfbProc(self.tmp)
+        self.procs.append(xvfb)
+        env = dict(os.environ, DISPLAY=xvfb.display)
+        teacher = ClientProc("window", [teacher_binary(), self.room["teacher_link"],
+                                        "--test-source", "--size", "320x240", "--duration", "40"],
+                             self.tmp, env=env)
+        self.procs.append(teacher)
+        ws.wait_for(lambda m: m.get("op") == "so.change" and m["so"] == "roster" and any(
+            (c.get("value") or {}).get("role") == "teacher" for c in m["changes"]), 20)
+        def xdo(*args):
+            return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True,
+                                  check=True, timeout=20)
+        wid = xdo("search", "--sync", "--name", "Lectern teacher").stdout.split()[0]
+        # The chat input is the bottom line of the right-hand column (1280x800 window).
+        xdo("mousemove", "--window", wid, "900", "780", "click", "1")
+        # xdotool maps each CJK character to a spare keycode and X clients translate a key
+        # with the mapping they hold when they read it: 400 ms per key, and ASCII first (a
+        # CJK character typed first came out as the next one), keep the two in step.
+        # Real key events (XTEST) to the focused window: --window would send synthetic
+        # events, which SDL ignores.
+        xdo("type", "--delay", "400", "ok 你好，世界")
+        xdo("key", "Return")
+        m = ws.wait_for(lambda m: m.get("op") == "so.change" and m["so"] == "chat", 20)
+        self.assertEqual(m["changes"][0]["value"]["text"], "ok 你好，世界")
+        teacher.send("quit")
+        self.assertProcOk(teacher, 20, self.server)
 
 
 if __name__ == "__main__":

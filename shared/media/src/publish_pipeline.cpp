@@ -178,6 +178,7 @@ void publish_pipeline::encode_audio(AVFrame& f, std::int64_t capture_us) {
   f.pts = *audio_base_ + audio_samples_;
   audio_samples_ += f.nb_samples;
   const int channels = f.ch_layout.nb_channels;
+  if (options_.echo != nullptr) cancel_echo(f);
   if (audio_muted_ && av_frame_make_writable(&f) >= 0) {
     av_samples_set_silence(f.extended_data, 0, f.nb_samples, channels,
                            static_cast<AVSampleFormat>(f.format));
@@ -192,6 +193,24 @@ void publish_pipeline::encode_audio(AVFrame& f, std::int64_t capture_us) {
   const int rc = audio_encoder_->encode(
       &f, capture_us, false, [this](encoded_packet&& p) { publisher_->submit(std::move(p)); });
   if (rc < 0) source_failed(*audio_source_, rc);
+}
+
+void publish_pipeline::cancel_echo(AVFrame& f) {
+  echo_canceller& aec = *options_.echo;
+  if (f.sample_rate != aec.sample_rate() || f.nb_samples != aec.frame() ||
+      f.format != AV_SAMPLE_FMT_FLTP || av_frame_make_writable(&f) < 0) {
+    return;  // another rate or frame size: the canceller was made for 48 kHz AAC frames
+  }
+  const int channels = f.ch_layout.nb_channels;
+  mono_.assign(static_cast<std::size_t>(f.nb_samples), 0.0F);
+  for (int c = 0; c < channels; ++c) {
+    const auto* s = reinterpret_cast<const float*>(f.extended_data[c]);
+    for (int i = 0; i < f.nb_samples; ++i) mono_[i] += s[i] / static_cast<float>(channels);
+  }
+  aec.process(mono_);
+  for (int c = 0; c < channels; ++c) {
+    std::copy(mono_.begin(), mono_.end(), reinterpret_cast<float*>(f.extended_data[c]));
+  }
 }
 
 }  // namespace lectern::media

@@ -24,12 +24,8 @@ teacher_window::teacher_window(teacher_app& app, ui::window& window)
 
 void teacher_window::draw() {
   if (auto f = app_.preview().take()) preview_.update(*f);
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(vp->WorkPos);
-  ImGui::SetNextWindowSize(vp->WorkSize);
-  ImGui::Begin("Lectern teacher", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  if (auto f = app_.speaker_video().take()) speaker_.update(*f);
+  ui::begin_main_panel("Lectern teacher");
   const float width = ImGui::GetContentRegionAvail().x;
   const float height = ImGui::GetContentRegionAvail().y;
   const float left = width * 0.58F;
@@ -53,7 +49,7 @@ void teacher_window::draw_media_column(float width, float height) {
   ImGui::Separator();
   std::string speaker = "No student is speaking";
   for (const auto& r : snap.roster) {
-    if (!r.speak.empty()) speaker = r.name + " may speak (" + r.speak + ")";
+    if (!r.speak.empty()) speaker = r.name + " is speaking (" + r.speak + ")";
   }
   window_.fonts().ensure(speaker);
   ImGui::TextUnformatted(speaker.c_str());
@@ -125,28 +121,12 @@ void teacher_window::draw_stats() {
 
 void teacher_window::apply_roster_action(const ui::roster_action& a) {
   using k = ui::roster_action::kind;
-  auto& ch = app_.room().channel();
-  switch (a.what) {
-    case k::grant:
-      ch.speak_grant(a.participant);
-      break;
-    case k::revoke:
-      ch.speak_revoke(a.participant);
-      break;
-    case k::mute:
-      ch.mute(a.participant, true);
-      break;
-    case k::unmute:
-      ch.mute(a.participant, false);
-      break;
-    case k::kick:
-      ch.kick(a.participant);
-      break;
-    case k::lower_hand:
-      ch.lower_hand(a.participant);
-      break;
-    case k::none:
-      break;
+  // The same verbs as the headless commands, so both paths send the same requests.
+  static constexpr std::pair<k, const char*> k_verbs[] = {
+      {k::grant, "grant"},   {k::revoke, "revoke"}, {k::mute, "mute"},
+      {k::unmute, "unmute"}, {k::kick, "kick"},     {k::lower_hand, "lower"}};
+  for (const auto& [what, verb] : k_verbs) {
+    if (what == a.what) app_.room().command(std::string(verb) + " " + a.participant, message_);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "headless.hpp"
 #include "window/teacher_window.hpp"
 
 namespace lectern::teacher {
@@ -19,14 +20,21 @@ int run_window(teacher_app& app) {
     return 1;
   }
   teacher_window view(app, *window);
-  event_log stats_log(app.options().stats_path == "-" ? stdout : nullptr);
+  stats_output out;
+  if (!out.open(app.options().stats_path)) return 1;
+  if (!out.file && app.options().stats_path == "-") out.log.set_stream(stdout);
+  event_log& stats_log = out.log;
   app.start();
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   auto next_stats = start + std::chrono::seconds(1);
   const auto& o = app.options();
   bool screenshot_requested = false;
-  while (window->begin_frame()) {
+  // Commands on stdin work in the window too (scripts, tests); events go nowhere here.
+  std::string pending;
+  bool stdin_open = true, quit = false;
+  while (!quit && window->begin_frame()) {
+    if (stdin_open) stdin_open = poll_commands(app, pending, quit);
     view.draw();
     const auto now = clock::now();
     if (now >= next_stats) {

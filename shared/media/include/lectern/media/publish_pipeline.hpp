@@ -12,7 +12,9 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
+#include "lectern/media/echo_canceller.hpp"
 #include "lectern/media/encoder.hpp"
 #include "lectern/media/publisher.hpp"
 #include "lectern/media/source.hpp"
@@ -29,6 +31,9 @@ struct pipeline_options {
   /// suppression "afftdn=nr=12:nf=-40" (see teacher-client/README.md); empty: none.
   std::string audio_filters;
   publisher_options publish;
+  /// Removes the speakers' sound from the microphone (not owned: must outlive the
+  /// pipeline); used when its rate and frame match the audio encoder's (48 kHz, 1024).
+  echo_canceller* echo = nullptr;
   /// Called on the video thread with each frame sent to the encoder (yuv420p at the
   /// output size, black while the camera is off). Must be quick: copy, do not render.
   std::function<void(const AVFrame&)> on_preview;
@@ -84,6 +89,7 @@ class publish_pipeline {
   };
   void encode_video(AVFrame& f, double position, std::int64_t capture_us, std::int64_t& last_pts);
   void encode_audio(AVFrame& f, std::int64_t capture_us);
+  void cancel_echo(AVFrame& f);
   void source_failed(const media_source& s, int rc);
   std::string audio_chain() const;
 
@@ -95,6 +101,7 @@ class publish_pipeline {
   std::int64_t start_unix_us_ = 0;
   std::optional<std::int64_t> audio_base_;  ///< audio thread: pts of the first sample
   std::int64_t audio_samples_ = 0;          ///< audio thread
+  std::vector<float> mono_;                 ///< audio thread: the echo canceller's input
 
   std::atomic<bool> audio_muted_{false};
   std::atomic<bool> video_enabled_{true};

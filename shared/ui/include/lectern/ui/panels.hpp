@@ -52,6 +52,10 @@ struct roster_action {
 roster_action roster_panel(const std::vector<roster_row>& rows, bool teacher_controls,
                            font_set& fonts);
 
+/// Begins an ImGui window that fills the whole OS window (no title bar, not movable): the
+/// clients' one-page layout. End it with ImGui::End().
+void begin_main_panel(const char* id);
+
 /// A horizontal level meter for a peak sample value (0..1), drawn in dBFS.
 void level_meter(const char* label, float peak, float width);
 

@@ -1,3 +1,5 @@
+// The chat panel, the main panel and the level meter (panels.hpp); the roster is in
+// roster_panel.cpp.
 #include <imgui.h>
 
 #include <algorithm>
@@ -37,6 +39,15 @@ std::string chat_panel(const std::vector<chat_line>& lines, chat_input& input, f
   input.text[0] = 0;
   ImGui::SetKeyboardFocusHere(-1);
   return text;
+}
+
+void begin_main_panel(const char* id) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->WorkPos);
+  ImGui::SetNextWindowSize(vp->WorkSize);
+  ImGui::Begin(id, nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
 }
 
 void level_meter(const char* label, float peak, float width) {
