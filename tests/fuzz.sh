@@ -42,7 +42,14 @@ command -v clang++ >/dev/null || { echo "tests/fuzz.sh: clang++ not found; run d
 
 echo "==> building fuzz targets (build-fuzz/)"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs"
+# Only the fuzz binaries: the rest of the tree is not fuzzed, and clang 14 cannot build some
+# of its coroutine code with these flags ("Cannot represent a difference across sections").
+fuzz_binaries=()
+for t in "${targets[@]}"; do
+  [ -f "tests/fuzz/${t}_fuzz.cpp" ] || { echo "tests/fuzz.sh: no target '$t' (targets: tests/fuzz/*_fuzz.cpp)" >&2; exit 2; }
+  fuzz_binaries+=("${t}_fuzz")
+done
+cmake --build --preset fuzz -j "$jobs" --target "${fuzz_binaries[@]}"
 
 run_one() {
   local t=$1 out=fuzz-out/$1
@@ -61,7 +68,6 @@ run_one() {
 status=0
 pids=()
 for t in "${targets[@]}"; do
-  [ -f "tests/fuzz/${t}_fuzz.cpp" ] || { echo "tests/fuzz.sh: no target '$t'" >&2; exit 2; }
   run_one "$t" & pids+=($!)
   if [ ${#pids[@]} -ge "$jobs" ]; then wait "${pids[0]}" || status=1; pids=("${pids[@]:1}"); fi
 done

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<USAGE
-Usage: tests/run.sh [--no-install] [--no-asan] [--label LABEL]
+Usage: tests/run.sh [--no-install] [--no-asan] [--label LABEL] [--long]
 
 Installs missing Debian packages (deploy/install-deps.sh), builds Lectern (preset
 'release' in build/), and runs every ctest test: labels unit, integration,
@@ -16,16 +16,19 @@ unit and fuzz-replay tests again under the sanitizers.
   --no-install    skip deploy/install-deps.sh
   --no-asan       skip the sanitizer build and run
   --label LABEL   run only tests with this ctest label (e.g. unit)
+  --long          also run the tests labelled 'long' (minutes each, e.g. the student's
+                  10-minute latency drift test); the default run leaves them out
   -h, --help      show this help
 USAGE
 }
 
-install=1 asan=1 label=""
+install=1 asan=1 label="" long=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-install) install=0 ;;
     --no-asan) asan=0 ;;
     --label) label="${2:?--label needs a value}"; shift ;;
+    --long) long=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "tests/run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -43,6 +46,7 @@ fi
 
 ctest_args=(--output-on-failure -j "$jobs" --timeout 600)
 [ -n "$label" ] && ctest_args+=(-L "$label")
+[ "$long" = 0 ] && ctest_args+=(-LE long)
 
 step "configuring and building (release, build/)"
 cmake --preset release >/dev/null

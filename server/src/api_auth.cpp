@@ -107,6 +107,7 @@ asio::awaitable<admin_identity> require_admin(api_context& api, request_context&
   }
   who.admin_id = session->admin_id;
   who.username = session->username;
+  who.csrf_token = session->csrf_token;
   co_return who;
 }
 
@@ -212,8 +213,11 @@ asio::awaitable<http::message_generator> logout(api_context& api, request_contex
 
 asio::awaitable<http::message_generator> me(api_context& api, request_context& ctx) {
   const auto who = co_await require_admin(api, ctx);
-  co_return json_reply(ctx, http::status::ok,
-                       json{{"username", who.username}, {"id", who.admin_id}});
+  json body{{"username", who.username}, {"id", who.admin_id}};
+  // The web panel keeps no secret in storage: after a reload it asks here for the CSRF token
+  // of its cookie session (SameSite=Strict, so only a page of this server can read it).
+  if (who.via_cookie) body["csrf_token"] = who.csrf_token;
+  co_return json_reply(ctx, http::status::ok, body);
 }
 
 asio::awaitable<http::message_generator> change_password(api_context& api, request_context& ctx) {

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
+#include "classroom_authorizer.hpp"
 #include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
@@ -57,6 +58,11 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   s.name = parsed.name;
   s.key = key;
   s.access = decision;
+  // "?video=0": audio only from the first message. libavformat's RTMP player cannot send
+  // receiveVideo(false), and a student on a poor link should not pay for one GOP of video.
+  if (query_value(parsed.query.empty() ? connect_query_ : parsed.query, "video") == "0") {
+    s.receive_video = false;
+  }
   const auto mode = p.mode();
   const auto file = (server_.recordings_dir / app_ / (parsed.name + ".flv")).string();
   auto live = server_.streams.find(key);

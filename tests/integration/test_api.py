@@ -141,6 +141,10 @@ class ApiTest(IntegrationTest):
         session = cookie.split(";")[0]
         status, _, me = self.api.request("GET", "/api/v1/me", cookie=session)
         self.assertEqual((status, me["username"]), (200, "admin"))
+        # A reloaded panel page learns its CSRF token from /me (cookie sessions only).
+        self.assertEqual(me.get("csrf_token"), body["csrf_token"])
+        _, _, me_bearer = self.api.request("GET", "/api/v1/me", token=body["token"])
+        self.assertNotIn("csrf_token", me_bearer)
         self.assertError(self.api.request("POST", "/api/v1/rooms", cookie=session,
                                           json={"name": "No CSRF"}), 403, "csrf")
         status, _, room = self.api.request("POST", "/api/v1/rooms", cookie=session,

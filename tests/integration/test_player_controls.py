@@ -2,6 +2,8 @@
 
 - receiveVideo(false): a student on a poor link takes audio only; receiveVideo(true)
   brings video back starting at a keyframe, so it decodes at once.
+- "?video=0" in the play name (what libavformat's player, which cannot send receiveVideo,
+  uses for audio only): no video message at all, not even the GOP cache's keyframe.
 - pause on a live stream stops delivery (NetStream.Pause.Notify); unpause starts again at
   the live edge from the current GOP (NetStream.Unpause.Notify, then a keyframe).
 - A client that connects with objectEncoding 3 gets its replies as AMF3 command messages
@@ -56,6 +58,15 @@ class PlayerControlsTest(IntegrationTest):
         self.assertTrue(back.is_video_keyframe() or back.is_sequence_header(),
                         f"video resumed with a frame that cannot be decoded at "
                         f"{back.timestamp} ms")
+
+    def test_video_0_in_the_play_name_means_audio_only_from_the_start(self):
+        client, _ = self.player_client(self.server, "ctl?video=0")
+        client.wait_status("NetStream.Play.Start", 5)
+        client.read_in_background()
+        wait_until(lambda: len([m for m in list(client.received)
+                                if m.type == harness.MSG_AUDIO]) >= 80, 10, "80 audio messages")
+        self.assertEqual([m for m in list(client.received) if m.type == harness.MSG_VIDEO], [],
+                         "a video=0 player got video")
 
     def test_live_pause_and_unpause(self):
         client, sid = self.player_client(self.server, "ctl")
