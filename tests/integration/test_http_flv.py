@@ -184,6 +184,23 @@ class HttpFlvTest(IntegrationTest):
         self.assertTrue(ended, "the HTTP-FLV response did not end after the kick")
         self.server.wait_for_log(r"http-flv \d+ \S+ closed after .*removed from the class", 5)
 
+        # WS-FLV: a close frame that says why.
+        other = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
+                                 f"?token={self.room['student_token']}&name=Lei")
+        self.addCleanup(other.close)
+        pid = other.wait_for(lambda m: m.get("op") == "welcome", 5)["you"]["id"]
+        ws = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/live/{self.rid}.flv"
+                              f"?token={self.room['student_token']}&participant={pid}")
+        self.addCleanup(ws.close)
+        self.read_until_picture(lambda: ws.recv_bytes(10))
+        status, _, body = self.api.request("POST", f"/api/v1/rooms/{self.rid}/kick",
+                                           token=self.admin, json={"participant": pid})
+        self.assertIn(status, (200, 204), body)
+        deadline = time.monotonic() + 10
+        while not ws.closed and time.monotonic() < deadline:
+            ws.recv_bytes(max(0.1, deadline - time.monotonic()))
+        self.assertEqual((ws.close_code, ws.close_reason), (1000, "removed from the class"))
+
     def test_stays_across_a_teacher_reconnect(self):
         first = self.teacher(duration=3)
         _, resp = self.open_http(f"token={self.room['student_token']}")
