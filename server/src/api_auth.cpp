@@ -184,7 +184,7 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
     db.admin_sessions.create(admin->id, sha256_hex(token), csrf, now_ms, expires, ctx.peer());
     db.admins.touch_login(admin->id, now_ms);
   });
-  admin_identity who{admin->id, admin->username, false};
+  admin_identity who{admin->id, admin->username, false, {}};
   audit(api, who, ctx, "login", "admin:" + admin->username);
   cookie_options c;
   c.max_age = ttl;
