@@ -161,6 +161,13 @@ class HttpFlvTest(IntegrationTest):
         resp = conn.getresponse()
         self.assertEqual(resp.status, 200)
         self.read_until_picture(lambda: resp.read1(65536))
+        # The student's player is in the attendance (via http); the admin's previews are not.
+        def browser_rows():
+            _, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/attendance",
+                                          token=self.admin)
+            return [r for r in body["attendance"] if r["via"] == "http"]
+        rows = wait_until(browser_rows, 5, "the WS-FLV player's attendance row")
+        self.assertEqual([r["role"] for r in rows], ["student"])
 
     def test_kick_ends_the_http_player(self):
         self.teacher()
