@@ -133,6 +133,18 @@ class HttpFlvTest(IntegrationTest):
         resp.read()
         self.assertEqual(resp.status, 404)
 
+    def test_player_limit(self):
+        server, api, admin = self.classroom_server("--max-http-players", "1", name="small")
+        _, _, room = api.request("POST", "/api/v1/rooms", token=admin, json={"name": "Tiny"})
+        url = f"/live/{room['id']}.flv?token={room['student_token']}"
+        first = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+        self.addCleanup(first.close)
+        first.request("GET", url)
+        waiting = first.getresponse()  # kept: dropping it closes the connection
+        self.assertEqual(waiting.status, 200)  # a player waiting for the teacher
+        status, _, body = api.request("GET", url)
+        self.assertEqual((status, body["error"]["code"]), (503, "too_many_players"), body)
+
     def test_ws_flv_and_the_admin_preview(self):
         self.teacher()
         base = f"ws://127.0.0.1:{self.server.http_port}/live/{self.rid}.flv"
