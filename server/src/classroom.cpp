@@ -327,15 +327,23 @@ void classroom::on_publish_stop(const rtmp_activity& a) {
   });
 }
 
+namespace {
+bool anonymous_player(const rtmp_activity& a) {
+  return a.access.participant.empty() && a.access.role != "admin";
+}
+}  // namespace
+
 void classroom::on_play_start(const rtmp_activity& a) {
   if (a.access.room_id == 0) return;
   const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
   // A desktop client that names its participant id is in the attendance already (through
-  // its control connection); anonymous players (ffmpeg, VLC) get a row of their own.
-  if (a.access.participant.empty()) {
-    // The attendance's "via" is rtmp, ws or http (store_schema.cpp).
+  // its control connection); anonymous players (ffmpeg, VLC) get a row of their own. An
+  // admin's preview in the panel is nobody's attendance.
+  if (anonymous_player(a)) {
+    // The attendance's "via" is rtmp, ws or http (store_schema.cpp); "ws" is the control
+    // channel, so HTTP-FLV and WS-FLV players are both "http".
     const bool rtmp = a.transport == "rtmp";
-    const std::string via = rtmp ? "rtmp" : a.transport == "ws-flv" ? "ws" : "http";
+    const std::string via = rtmp ? "rtmp" : "http";
     const std::string name = (rtmp ? "RTMP player " : "Browser player ") + a.peer;
     attendance_join(a.access.room_id, key, key, a.access.role, name, via, a.peer);
   }
@@ -344,7 +352,7 @@ void classroom::on_play_start(const rtmp_activity& a) {
 
 void classroom::on_play_stop(const rtmp_activity& a) {
   if (a.access.room_id == 0) return;
-  if (a.access.participant.empty()) {
+  if (anonymous_player(a)) {
     const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
     attendance_leave(key);
     emit("participant.left",

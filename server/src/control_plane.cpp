@@ -185,6 +185,17 @@ struct control_plane::impl {
     counter("lectern_rtmp_dropped_messages_total",
             "Media messages dropped for slow players (counted when the player leaves)",
             &relay_counters::dropped_messages);
+    register_web_metrics();
+    stats.add_gauge_fn("lectern_store_pending_writes", "Database writes queued",
+                       [this] { return static_cast<double>(db->posted_pending()); });
+    stats.add_counter_fn("lectern_store_dropped_writes_total",
+                         "Database writes dropped because the queue was full",
+                         [this] { return static_cast<double>(db->dropped()); });
+    if (hooks) hooks->add_metrics(stats);
+  }
+
+  /// HTTP-FLV/WS-FLV players and the MP4 copies of recordings.
+  void register_web_metrics() {
     stats.add_gauge_fn("lectern_http_players", "Live players over HTTP-FLV and WS-FLV", [this] {
       return live ? static_cast<double>(live->counters().players.load()) : 0.0;
     });
@@ -200,12 +211,6 @@ struct control_plane::impl {
                        [this] { return static_cast<double>(remuxer.queued()); });
     stats.add_counter_fn("lectern_mp4_remux_failed_total", "MP4 copies that could not be made",
                          [this] { return static_cast<double>(remuxer.failed()); });
-    stats.add_gauge_fn("lectern_store_pending_writes", "Database writes queued",
-                       [this] { return static_cast<double>(db->posted_pending()); });
-    stats.add_counter_fn("lectern_store_dropped_writes_total",
-                         "Database writes dropped because the queue was full",
-                         [this] { return static_cast<double>(db->dropped()); });
-    if (hooks) hooks->add_metrics(stats);
   }
 
   const server_options& options;

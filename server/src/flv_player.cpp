@@ -21,6 +21,9 @@ constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
 // holding a new keyframe behind seconds of older data.
 constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
+// How long a goodbye (the last chunk, a WebSocket close frame) may take before the
+// connection is cut anyway.
+constexpr auto k_goodbye_time = std::chrono::seconds(3);
 
 shared::shared_bytes flv_file_header() {
   auto out = std::make_shared<shared::bytes>();
@@ -57,7 +60,7 @@ asio::awaitable<void> flv_player::run(flv_sink& sink) {
   start();
   co_await (writer() || watchdog() || watch_peer());
   finish();
-  closing_ = true;
+  closing_ = cut_ = true;
   sink_ = nullptr;  // the caller's; a late close() (a kick posted before we ended) skips it
   const auto& st = queue_.stats();
   relay_.log.info(
@@ -139,10 +142,23 @@ void flv_player::on_gap() {
   queue_.wait_for_keyframe();
 }
 
+// From the room (a kick, the room deleted): the writer says goodbye (the last chunk, a
+// WebSocket close frame with the reason) after what it is writing, then cuts.
 void flv_player::close(std::string reason) {
   if (closing_) return;
   closing_ = true;
+  closing_since_ = clock::now();
   close_reason_ = std::move(reason);
+  wake_.cancel();
+}
+
+// The peer is gone, too slow or failed: nothing more can or should be sent.
+void flv_player::cut(std::string reason) {
+  if (!closing_) {
+    closing_ = true;
+    close_reason_ = std::move(reason);
+  }
+  cut_ = true;
   if (sink_ != nullptr) sink_->cut();
   wake_.cancel();
 }
@@ -172,33 +188,42 @@ asio::awaitable<void> flv_player::writer() {
     const auto ec = co_await sink_->write(buffers_);
     writing_ = false;
     if (ec) {
-      close(closing_ ? close_reason_ : "the connection failed: " + ec.message());
-      break;
+      cut(closing_ ? close_reason_ : "the connection failed: " + ec.message());
+      co_return;
     }
     std::size_t n = 0;
     for (const auto& b : buffers_) n += b.size();
     bytes_out_ += n;
     counters_.bytes_out += n;
   }
+  if (!cut_) {
+    co_await sink_->finish(close_reason_);
+    cut(close_reason_);
+  }
 }
 
 asio::awaitable<void> flv_player::watchdog() {
   asio::steady_timer timer(executor_);
-  while (!closing_) {
+  while (!cut_) {
     timer.expires_after(k_watchdog_period);
     auto [ec] = co_await timer.async_wait(k_use);
-    if (ec || closing_) break;
+    if (ec || cut_) break;
     const auto now = clock::now();
+    if (closing_) {
+      // A goodbye the peer does not take (its socket is full) must not hold us.
+      if (now - closing_since_ > k_goodbye_time) cut(close_reason_);
+      continue;
+    }
     const auto oldest = writing_ ? batch_queued_at_ : queue_.oldest_queued_at(now);
     if (auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now)) {
-      close("too slow: " + verdict->why);
+      cut("too slow: " + verdict->why);
     }
   }
 }
 
 asio::awaitable<void> flv_player::watch_peer() {
   co_await sink_->watch_peer();
-  close("the client closed the connection");
+  cut("the client closed the connection");
 }
 
 }  // namespace lectern::server

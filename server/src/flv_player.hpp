@@ -37,6 +37,9 @@ class flv_sink {
       const std::vector<boost::asio::const_buffer>& buffers) = 0;
   /// Completes when the peer goes away (reads and discards what it sends meanwhile).
   virtual boost::asio::awaitable<void> watch_peer() = 0;
+  /// Ends the stream politely after the last write (the terminating chunk, or a WebSocket
+  /// close frame with `reason`); errors are ignored: cut() follows.
+  virtual boost::asio::awaitable<void> finish(std::string_view reason) = 0;
   /// Cuts the connection at once: a write or watch in progress completes with an error.
   virtual void cut() = 0;
 };
@@ -81,7 +84,7 @@ class flv_player final : public live_subscriber,
   // live_subscriber (on the player's thread)
   void on_live(const live_item_ptr& item) override;
   void on_gap() override;
-  // stream_client (on the player's thread)
+  // stream_client (on the player's thread): ends the playback with a goodbye
   void close(std::string reason) override;
   std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const override;
 
@@ -90,6 +93,7 @@ class flv_player final : public live_subscriber,
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<void> watch_peer();
   void queue_item(const live_item& item, bool burst, clock::time_point now);
+  void cut(std::string reason);
   void start();
   void finish();
   void observe(bool start);
@@ -111,7 +115,9 @@ class flv_player final : public live_subscriber,
   std::vector<boost::asio::const_buffer> buffers_;
   clock::time_point batch_queued_at_{};
   bool writing_ = false;
-  bool closing_ = false;
+  bool closing_ = false;  // ending: nothing more is queued
+  bool cut_ = false;      // the connection is cut: nothing more is written
+  clock::time_point closing_since_{};
   bool observed_ = false;
   std::string close_reason_;
   std::uint64_t bytes_out_ = 0;

@@ -65,6 +65,13 @@ class chunked_sink final : public flv_sink {
     co_return ec;
   }
 
+  // The terminating chunk: the client sees the body end rather than a cut.
+  asio::awaitable<void> finish(std::string_view) override {
+    if (!chunked_) co_return;
+    stream_.expires_after(std::chrono::seconds(3));
+    (void)co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), k_use);
+  }
+
   asio::awaitable<void> watch_peer() override {
     char sink[512];
     for (;;) {
@@ -116,6 +123,14 @@ class ws_sink final : public flv_sink {
       if (ec) co_return;
       in.consume(in.size());
     }
+  }
+
+  // A close frame with the reason (RFC 6455 7.4.1: 1000, the text says why); the reads
+  // end when the peer answers it.
+  asio::awaitable<void> finish(std::string_view reason) override {
+    websocket::close_reason cr(websocket::close_code::normal);
+    cr.reason = std::string(reason.substr(0, 120));  // a control frame carries 123 bytes at most
+    (void)co_await ws_.async_close(cr, k_use);
   }
 
   void cut() override { cut_socket(beast::get_lowest_layer(ws_)); }

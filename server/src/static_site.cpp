@@ -21,9 +21,9 @@ constexpr std::string_view k_csp =
 
 constexpr std::string_view k_not_built =
     "The web panel is not built, so there is nothing to show here.\n\n"
-    "Build it with `deploy/install-deps.sh` (Node.js and the panel's npm packages) and then\n"
-    "`cmake --build build --target web`, or point the server at a built panel with\n"
-    "--web-root DIR (LECTERN_WEB_ROOT, config key web_root).\n\n"
+    "Build it with `deploy/install-deps.sh` (Node.js and the panel's npm packages), then\n"
+    "`cmake --build build --target lectern_web` (it writes BUILD_DIR/web), or point the\n"
+    "server at a built panel with --web-root DIR (LECTERN_WEB_ROOT, config key web_root).\n\n"
     "The API (/api/v1/), /healthz, /metrics and live playback work without it.\n";
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 16> k_types{{
@@ -89,8 +89,11 @@ bool static_site::safe_segment(std::string_view name) {
 http::message_generator static_site::page(request_context& ctx, std::string_view name) const {
   std::error_code ec;
   if (!fs::is_directory(root_, ec)) {
-    log_.warn("http", "the web root " + root_.string() + " does not exist; answering 503 for " +
-                          sanitize_log_text(ctx.path()));
+    // Once: a crawler asking for / every second must not fill the log.
+    if (!warned_.exchange(true)) {
+      log_.warn("http", "the web root " + root_.string() + " does not exist; answering 503 for " +
+                            sanitize_log_text(ctx.path()) + " and the other pages");
+    }
     return text_reply(ctx, http::status::service_unavailable, std::string(k_not_built),
                       "text/plain; charset=utf-8", {{http::field::retry_after, "60"}});
   }

@@ -1,6 +1,7 @@
 // The web panel's files (the built web/ directory): safe static serving of a few routes.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@ class static_site {
 
   std::filesystem::path root_;
   logger& log_;
+  mutable std::atomic<bool> warned_{false};
 };
 
 }  // namespace lectern::server

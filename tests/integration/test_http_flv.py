@@ -133,6 +133,18 @@ class HttpFlvTest(IntegrationTest):
         resp.read()
         self.assertEqual(resp.status, 404)
 
+    def test_player_limit(self):
+        server, api, admin = self.classroom_server("--max-http-players", "1", name="small")
+        _, _, room = api.request("POST", "/api/v1/rooms", token=admin, json={"name": "Tiny"})
+        url = f"/live/{room['id']}.flv?token={room['student_token']}"
+        first = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+        self.addCleanup(first.close)
+        first.request("GET", url)
+        waiting = first.getresponse()  # kept: dropping it closes the connection
+        self.assertEqual(waiting.status, 200)  # a player waiting for the teacher
+        status, _, body = api.request("GET", url)
+        self.assertEqual((status, body["error"]["code"]), (503, "too_many_players"), body)
+
     def test_ws_flv_and_the_admin_preview(self):
         self.teacher()
         base = f"ws://127.0.0.1:{self.server.http_port}/live/{self.rid}.flv"
@@ -161,6 +173,13 @@ class HttpFlvTest(IntegrationTest):
         resp = conn.getresponse()
         self.assertEqual(resp.status, 200)
         self.read_until_picture(lambda: resp.read1(65536))
+        # The student's player is in the attendance (via http); the admin's previews are not.
+        def browser_rows():
+            _, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/attendance",
+                                          token=self.admin)
+            return [r for r in body["attendance"] if r["via"] == "http"]
+        rows = wait_until(browser_rows, 5, "the WS-FLV player's attendance row")
+        self.assertEqual([r["role"] for r in rows], ["student"])
 
     def test_kick_ends_the_http_player(self):
         self.teacher()
@@ -183,6 +202,23 @@ class HttpFlvTest(IntegrationTest):
                 ended = True
         self.assertTrue(ended, "the HTTP-FLV response did not end after the kick")
         self.server.wait_for_log(r"http-flv \d+ \S+ closed after .*removed from the class", 5)
+
+        # WS-FLV: a close frame that says why.
+        other = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
+                                 f"?token={self.room['student_token']}&name=Lei")
+        self.addCleanup(other.close)
+        pid = other.wait_for(lambda m: m.get("op") == "welcome", 5)["you"]["id"]
+        ws = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/live/{self.rid}.flv"
+                              f"?token={self.room['student_token']}&participant={pid}")
+        self.addCleanup(ws.close)
+        self.read_until_picture(lambda: ws.recv_bytes(10))
+        status, _, body = self.api.request("POST", f"/api/v1/rooms/{self.rid}/kick",
+                                           token=self.admin, json={"participant": pid})
+        self.assertIn(status, (200, 204), body)
+        deadline = time.monotonic() + 10
+        while not ws.closed and time.monotonic() < deadline:
+            ws.recv_bytes(max(0.1, deadline - time.monotonic()))
+        self.assertEqual((ws.close_code, ws.close_reason), (1000, "removed from the class"))
 
     def test_stays_across_a_teacher_reconnect(self):
         first = self.teacher(duration=3)

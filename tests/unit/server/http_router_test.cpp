@@ -107,6 +107,27 @@ TEST(HttpRouter, WebSocketRoutesAreMarked) {
   EXPECT_EQ(r.match(http::verb::post, "/api/v1/ws").what, kind::method_not_allowed);
 }
 
+TEST(HttpRouter, TakeoverRoutesAreMarkedAndAnswerHead) {
+  http_router r;
+  r.add_takeover("/live/{file}",
+                 [](request_context&, boost::beast::tcp_stream&)
+                     -> boost::asio::awaitable<std::optional<http::message_generator>> {
+                   co_return std::nullopt;
+                 });
+  r.add(http::verb::get, "/{file}", dummy());
+  for (const auto verb : {http::verb::get, http::verb::head}) {
+    const auto m = r.match(verb, "/live/3.flv");
+    ASSERT_EQ(m.what, kind::found);
+    EXPECT_NE(m.takeover, nullptr);
+    EXPECT_EQ(m.handler, nullptr);
+    EXPECT_EQ(m.websocket, nullptr);
+  }
+  EXPECT_EQ(r.match(http::verb::post, "/live/3.flv").what, kind::method_not_allowed);
+  const auto file = r.match(http::verb::get, "/favicon.svg");
+  EXPECT_EQ(file.takeover, nullptr);
+  EXPECT_NE(file.handler, nullptr);
+}
+
 TEST(HttpRouter, RejectsMalformedAndDuplicatePatterns) {
   http_router r;
   EXPECT_THROW(r.add(http::verb::get, "rooms", dummy()), std::invalid_argument);
