@@ -1,4 +1,5 @@
 // Admin authentication: login/logout, sessions by cookie or bearer token, CSRF, audit.
+#include <functional>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -18,6 +19,10 @@ namespace {
 
 constexpr std::string_view k_cookie = "lectern_session";
 constexpr int k_max_kdf_queue = 8;
+/// Longer names are refused before anything is counted or logged (admins are named by us).
+constexpr std::size_t k_max_username_bytes = 64;
+/// Failed logins by name are counted per bucket; control_plane sizes user_limiter above it.
+constexpr std::size_t k_user_buckets = 1024;
 
 std::optional<std::string> bearer_token(const request_context& ctx) {
   const auto h = ctx.header(http::field::authorization);
@@ -130,11 +135,17 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
   const auto body = parse_json_body(ctx);
   const auto username = string_field(body, "username");
   const auto password = string_field(body, "password");
+  if (username.size() > k_max_username_bytes) {
+    throw api_error(http::status::unprocessable_entity, "invalid_username",
+                    "a user name has at most " + std::to_string(k_max_username_bytes) + " bytes");
+  }
   const auto now = login_limiter::clock::now();
   const auto peer_key = "addr:" + ctx.peer();
-  const auto user_key = "user:" + username;
-  const auto wait =
-      std::max(api.limiter.retry_after(peer_key, now), api.limiter.retry_after(user_key, now));
+  // Names are counted in a fixed set of buckets: memory stays bounded whatever names a flood
+  // makes up, and an unknown name is limited exactly like a known one (no name probing).
+  const auto user_key = std::to_string(std::hash<std::string>{}(username) % k_user_buckets);
+  const auto wait = std::max(api.limiter.retry_after(peer_key, now),
+                             api.user_limiter.retry_after(user_key, now));
   if (wait > 0) {
     auto res = error_reply(ctx, http::status::too_many_requests, "rate_limited",
                            "too many failed logins; try again in " + std::to_string(wait) + " s");
@@ -143,7 +154,7 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
   // The attempt counts as a failure from now on (undone on success): guesses sent all at
   // once cannot slip past the limit while their hashes are computed.
   api.limiter.failed(peer_key, now);
-  api.limiter.failed(user_key, now);
+  api.user_limiter.failed(user_key, now);
   // One password hash at a time costs ~0.1-1 s of a core; a queue of them is refused.
   if (api.kdf_in_flight.fetch_add(1) >= k_max_kdf_queue) {
     --api.kdf_in_flight;
@@ -173,7 +184,7 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
     throw api_error(http::status::unauthorized, "unauthorized", "wrong user name or password");
   }
   api.limiter.succeeded(peer_key);
-  api.limiter.succeeded(user_key);
+  api.user_limiter.succeeded(user_key);
   const auto token = random_token(32);
   const auto csrf = random_token(16);
   const auto now_ms = api.now_ms();

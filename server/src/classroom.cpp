@@ -412,6 +412,9 @@ void classroom::room_deleted(std::int64_t room_id) {
   for (auto& [h, ws] : rt->conns) ws->close(4004, "the room was deleted");
   close_rtmp(
       *rt, [](const rtmp_activity&) { return true; }, "the room was deleted");
+  // The room is gone: the leaves and unpublishes that follow must not write its shared
+  // objects back (their rows went with the room: FOREIGN KEY failures in the log).
+  rt->state.reset();
 }
 
 std::size_t classroom::ws_clients() const {

@@ -67,7 +67,7 @@ struct control_plane::impl {
         hooks(make_webhooks(o, l)),
         classes(*db, rooms, l, hooks.get(), unix_ms),
         room_auth(rooms, hash_token),
-        api{options, log, *db, rooms, classes, stats, secret, kdf_pool, limiter} {
+        api{options, log, *db, rooms, classes, stats, secret, kdf_pool, limiter, user_limiter} {
     api.now_ms = unix_ms;
     api.recordings_dir = o.data_dir / "recordings";
     api.dummy_password_hash = hash_password(random_token(16));
@@ -226,6 +226,9 @@ struct control_plane::impl {
   open_authorizer open_auth;
   asio::thread_pool kdf_pool{1};
   login_limiter limiter;
+  // Keyed by one of k_user_buckets buckets (api_auth.cpp), so it never fills up: a flood of
+  // addresses and made-up names cannot make it forget a locked-out admin.
+  login_limiter user_limiter{login_limiter::limits{5, std::chrono::seconds(60), 4096}};
   api_context api;
   http_router router;
   static_site site{options.resolved_web_root(), log};

@@ -63,7 +63,12 @@ class Api:
         sent.update(headers or {})
         conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
-            conn.request(method, path, body=body, headers=sent)
+            try:
+                conn.request(method, path, body=body, headers=sent)
+            except (BrokenPipeError, ConnectionResetError):
+                # The server answered early (413 for a body over the limit) and stopped
+                # reading; its answer is already in our receive buffer.
+                pass
             reply = conn.getresponse()
             data = reply.read()
         finally:

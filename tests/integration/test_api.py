@@ -168,6 +168,10 @@ class ApiTest(IntegrationTest):
             "POST", "/api/v1/login", json={"username": "admin", "password": ADMIN_PASSWORD})
         self.assertEqual(status, 429, body)
         self.assertEqual(body["error"]["code"], "rate_limited")
+        # A name no admin could have is refused before it is counted, logged or kept.
+        self.assertError(self.api.request("POST", "/api/v1/login",
+                                          json={"username": "x" * 100_000, "password": "p"}),
+                         422, "invalid_username")
 
     def test_expired_session(self) -> None:
         token = self.admin()

@@ -4,7 +4,7 @@ old version, persistence across a restart), speak grants that let a student publ
 over RTMP and revoking them, kicks, and the attendance that results."""
 import time
 
-from harness import IntegrationTest, main
+from harness import IntegrationTest, main, wait_until
 from ws_client import WsClient
 
 
@@ -200,6 +200,27 @@ class ControlChannelTest(IntegrationTest):
         state = again.wait_for(lambda m: m.get("so") == "notes", 5)
         self.assertEqual(state["op"], "so.state")
         self.assertEqual(state["slots"], {"today": "Chapter 3 — 酸和碱"})
+
+    def test_deleting_a_room_during_its_class(self) -> None:
+        teacher = self.join("teacher", "T")
+        ana = self.join("student", "Ana")
+        rid = self.room["id"]
+        pub = self.publish(self.server, f"{rid}?token={self.room['teacher_token']}")
+        wait_until(lambda: self.api.request("GET", f"/api/v1/rooms/{rid}/live",
+                                            token=self.admin)[2]["teacher_live"],
+                   15, "the teacher to be live")
+        mark = self.server.log_size()
+        status, _, _ = self.api.request("DELETE", f"/api/v1/rooms/{rid}", token=self.admin)
+        self.assertEqual(status, 204)
+        for ws in (teacher, ana):
+            while not ws.closed:
+                ws.recv_json(5)
+            self.assertEqual(ws.close_code, 4004)
+        wait_until(lambda: not pub.running(), 10, "the teacher's publication to stop")
+        # The store runs its jobs in order: once this request is answered, every write the
+        # leaves and the unpublish queued has run. None may touch the deleted room's rows.
+        self.assertEqual(self.api.request("GET", "/api/v1/audit", token=self.admin)[0], 200)
+        self.assertNotIn("FOREIGN KEY", self.server.log()[mark:])
 
     def test_a_join_link_wins_over_an_admin_session(self) -> None:
         # An admin who opens a student's join link in the same browser (the session travels
