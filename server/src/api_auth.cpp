@@ -1,7 +1,7 @@
 // Admin authentication: login/logout, sessions by cookie or bearer token, CSRF, audit.
-#include <functional>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 
 #include "api_context.hpp"
 #include "crypto.hpp"
@@ -144,8 +144,8 @@ asio::awaitable<http::message_generator> login(api_context& api, request_context
   // Names are counted in a fixed set of buckets: memory stays bounded whatever names a flood
   // makes up, and an unknown name is limited exactly like a known one (no name probing).
   const auto user_key = std::to_string(std::hash<std::string>{}(username) % k_user_buckets);
-  const auto wait = std::max(api.limiter.retry_after(peer_key, now),
-                             api.user_limiter.retry_after(user_key, now));
+  const auto wait =
+      std::max(api.limiter.retry_after(peer_key, now), api.user_limiter.retry_after(user_key, now));
   if (wait > 0) {
     auto res = error_reply(ctx, http::status::too_many_requests, "rate_limited",
                            "too many failed logins; try again in " + std::to_string(wait) + " s");

@@ -44,9 +44,9 @@ struct api_context {
   metrics& stats;
   std::string secret;                  ///< derives room tokens (crypto.hpp)
   boost::asio::thread_pool& kdf_pool;  ///< password hashing, off the network threads
-  login_limiter& limiter;       ///< failed logins by address
-  login_limiter& user_limiter;  ///< failed logins by user name bucket (a bounded key set)
-  std::atomic<int> kdf_in_flight{0};  ///< logins being hashed or waiting to be
+  login_limiter& limiter;              ///< failed logins by address
+  login_limiter& user_limiter;         ///< failed logins by user name bucket (a bounded key set)
+  std::atomic<int> kdf_in_flight{0};   ///< logins being hashed or waiting to be
   /// A real hash of nothing: verified against when the user does not exist, so a failed
   /// login takes as long whether or not the name is known.
   std::string dummy_password_hash{};

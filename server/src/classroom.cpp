@@ -139,7 +139,8 @@ void classroom::with_room(std::int64_t room_id, room_fn fn) {
       if (load) {
         // Persistent shared objects come from SQLite, on the store thread; operations
         // asked for meanwhile wait in `pending`, in order.
-        db_.post([this, rt](database& db) {
+        // Essential: a dropped load would leave the room waiting forever (at most one per room).
+        db_.post_essential([this, rt](database& db) {
           auto records = db.shared_objects.load_room(rt->id);
           const auto room = rooms_.room(rt->id);
           std::lock_guard l(rt->mutex);

@@ -66,11 +66,7 @@ void store::thread_main() {
 }
 
 void store::post(std::function<void(database&)> job) {
-  if (stopped_.load()) {
-    ++dropped_;
-    log("store: a job was posted after stop() and dropped");
-    return;
-  }
+  if (drop_if_stopped()) return;
   if (pending_.fetch_add(1) >= max_posted_) {
     --pending_;
     // Log the first drop of each thousand: a stuck disk would otherwise flood the log.
@@ -78,6 +74,23 @@ void store::post(std::function<void(database&)> job) {
       log("store: the job queue is full; dropping posted jobs (see dropped())");
     return;
   }
+  enqueue(std::move(job));
+}
+
+bool store::drop_if_stopped() {
+  if (!stopped_.load()) return false;
+  ++dropped_;
+  log("store: a job was posted after stop() and dropped");
+  return true;
+}
+
+void store::post_essential(std::function<void(database&)> job) {
+  if (drop_if_stopped()) return;
+  ++pending_;
+  enqueue(std::move(job));
+}
+
+void store::enqueue(std::function<void(database&)> job) {
   boost::asio::post(io_, [this, job = std::move(job)] {
     try {
       job(*db_);

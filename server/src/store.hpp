@@ -112,6 +112,9 @@ class store {
   /// is reported through the log function. When max_posted jobs are already waiting the job
   /// is dropped, counted in dropped(), and logged.
   void post(std::function<void(database&)> job);
+  /// Like post(), but never dropped for a full queue: for jobs whose number is bounded by
+  /// something else (a room's first load, once per room) and that others wait on.
+  void post_essential(std::function<void(database&)> job);
 
   /// Runs the queued work, then ends the thread. Later run/run_sync throw and post drops.
   /// Call it with no run/run_sync/post in progress, never from the store thread.
@@ -126,6 +129,8 @@ class store {
  private:
   store(std::unique_ptr<database> db, log_function log, std::size_t max_posted);
   void throw_if_stopped() const;
+  bool drop_if_stopped();  // counts and logs a job posted after stop()
+  void enqueue(std::function<void(database&)> job);
   void thread_main();
   void log(std::string_view message) const;
 

@@ -150,6 +150,25 @@ TEST(StoreThread, PostDropsJobsBeyondItsBound) {
   EXPECT_NE(log.joined().find("queue is full"), std::string::npos);
 }
 
+TEST(StoreThread, EssentialJobsRunEvenWhenTheQueueIsFull) {
+  // A room's first load is essential: students flooding shared-object writes must not make
+  // the room wait forever for a load that was dropped.
+  store_dir dir;
+  auto st = store::open(dir.db_file(), {}, 2);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> ran{0};
+  st->post([released](database&) { released.wait(); });
+  st->post([&ran](database&) { ++ran; });
+  st->post([&ran](database&) { ran += 10; });             // dropped: over the bound
+  st->post_essential([&ran](database&) { ran += 100; });  // queued anyway
+  release.set_value();
+  st->run_sync([](database&) {});
+  EXPECT_EQ(ran.load(), 101);
+  EXPECT_EQ(st->dropped(), 1u);
+  EXPECT_EQ(st->posted_pending(), 0u);
+}
+
 TEST(StoreThread, StopRunsQueuedWorkThenRefusesMore) {
   store_dir dir;
   auto st = store::open(dir.db_file());
