@@ -18,18 +18,15 @@ namespace {
 // settings a handful. Older entries are dropped (their packets get the newest time).
 constexpr std::size_t k_max_in_flight = 64;
 
-std::error_code finish_open(codec_context_ptr ctx, const AVCodec* codec, AVDictionary* opts,
-                            std::unique_ptr<encoder>& out, std::string& message,
-                            std::unique_ptr<encoder> (*make)(codec_context_ptr)) {
-  dictionary_ptr options(opts);
-  AVDictionary* raw = options.release();
-  const int rc = avcodec_open2(ctx.get(), codec, &raw);
-  options.reset(raw);
+/// avcodec_open2 with `opts` (freed here); the message names the encoder and FFmpeg's reason.
+std::error_code open_codec(AVCodecContext& ctx, const AVCodec* codec, AVDictionary* opts,
+                           std::string& message) {
+  const int rc = avcodec_open2(&ctx, codec, &opts);
+  av_dict_free(&opts);  // what avcodec_open2 left: the options it did not know
   if (rc < 0) {
     message = std::string("cannot open the ") + codec->name + " encoder: " + av_error_text(rc);
     return make_av_error(rc);
   }
-  out = make(std::move(ctx));
   return {};
 }
 }  // namespace
@@ -61,9 +58,9 @@ std::error_code encoder::open_video(const video_encoder_options& o, std::unique_
   av_dict_set(&opts, "tune", "zerolatency", 0);
   av_dict_set(&opts, "forced-idr", "1", 0);  // a forced keyframe is an IDR a player can join at
   if (o.quality) av_dict_set(&opts, "crf", std::to_string(*o.quality).c_str(), 0);
-  return finish_open(std::move(ctx), codec, opts, out, message, [](codec_context_ptr c) {
-    return std::unique_ptr<encoder>(new encoder(std::move(c)));
-  });
+  if (auto ec = open_codec(*ctx, codec, opts, message)) return ec;
+  out.reset(new encoder(std::move(ctx)));
+  return {};
 }
 
 std::error_code encoder::open_audio(const audio_encoder_options& o, std::unique_ptr<encoder>& out,
@@ -81,9 +78,9 @@ std::error_code encoder::open_audio(const audio_encoder_options& o, std::unique_
   ctx->bit_rate = static_cast<std::int64_t>(o.bitrate_kbps) * 1000;
   ctx->time_base = {1, o.sample_rate};
   ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // FLV: AudioSpecificConfig in the sequence header
-  return finish_open(std::move(ctx), codec, nullptr, out, message, [](codec_context_ptr c) {
-    return std::unique_ptr<encoder>(new encoder(std::move(c)));
-  });
+  if (auto ec = open_codec(*ctx, codec, nullptr, message)) return ec;
+  out.reset(new encoder(std::move(ctx)));
+  return {};
 }
 
 void encoder::stamp(AVPacket& packet, std::int64_t capture_unix_us) const {
