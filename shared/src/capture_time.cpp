@@ -131,8 +131,8 @@ std::vector<std::uint8_t> make_capture_time_sei(std::int64_t unix_us) {
   return nal;
 }
 
-std::vector<std::uint8_t> insert_sei(std::span<const std::uint8_t> frame,
-                                     std::span<const std::uint8_t> sei, nal_framing framing) {
+void insert_sei_into(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> sei,
+                     nal_framing framing, std::span<std::uint8_t> out) {
   std::size_t at = 0;
   for_each_nal(frame, framing, [&](const nal_view& n) {
     const std::uint8_t t = nal_type(n.bytes);
@@ -142,18 +142,22 @@ std::vector<std::uint8_t> insert_sei(std::span<const std::uint8_t> frame,
     }
     return false;
   });
-  std::vector<std::uint8_t> out;
-  out.reserve(frame.size() + sei.size() + 4);
-  out.insert(out.end(), frame.begin(), frame.begin() + std::ptrdiff_t(at));
-  if (framing == nal_framing::avcc4) {
-    const auto n = static_cast<std::uint32_t>(sei.size());
-    out.insert(out.end(), {std::uint8_t(n >> 24), std::uint8_t(n >> 16), std::uint8_t(n >> 8),
-                           std::uint8_t(n)});
-  } else {
-    out.insert(out.end(), {0, 0, 0, 1});
-  }
-  out.insert(out.end(), sei.begin(), sei.end());
-  out.insert(out.end(), frame.begin() + std::ptrdiff_t(at), frame.end());
+  const auto n = static_cast<std::uint32_t>(sei.size());
+  const std::array<std::uint8_t, 4> prefix =
+      framing == nal_framing::avcc4
+          ? std::array<std::uint8_t, 4>{std::uint8_t(n >> 24), std::uint8_t(n >> 16),
+                                        std::uint8_t(n >> 8), std::uint8_t(n)}
+          : std::array<std::uint8_t, 4>{0, 0, 0, 1};
+  auto it = std::copy(frame.begin(), frame.begin() + std::ptrdiff_t(at), out.begin());
+  it = std::copy(prefix.begin(), prefix.end(), it);
+  it = std::copy(sei.begin(), sei.end(), it);
+  std::copy(frame.begin() + std::ptrdiff_t(at), frame.end(), it);
+}
+
+std::vector<std::uint8_t> insert_sei(std::span<const std::uint8_t> frame,
+                                     std::span<const std::uint8_t> sei, nal_framing framing) {
+  std::vector<std::uint8_t> out(inserted_size(frame, sei));
+  insert_sei_into(frame, sei, framing, out);
   return out;
 }
 

@@ -85,16 +85,17 @@ std::error_code encoder::open_audio(const audio_encoder_options& o, std::unique_
 
 void encoder::stamp(AVPacket& packet, std::int64_t capture_unix_us) const {
   const auto sei = shared::make_capture_time_sei(capture_unix_us);
-  const auto data = shared::insert_sei({packet.data, static_cast<std::size_t>(packet.size)}, sei,
-                                       shared::nal_framing::annex_b);
-  AVBufferRef* buf = av_buffer_alloc(data.size() + AV_INPUT_BUFFER_PADDING_SIZE);
+  const std::span<const std::uint8_t> frame{packet.data, static_cast<std::size_t>(packet.size)};
+  const std::size_t size = shared::inserted_size(frame, sei);
+  AVBufferRef* buf = av_buffer_alloc(size + AV_INPUT_BUFFER_PADDING_SIZE);
   if (buf == nullptr) throw std::bad_alloc();
-  std::memcpy(buf->data, data.data(), data.size());
-  std::memset(buf->data + data.size(), 0, AV_INPUT_BUFFER_PADDING_SIZE);
+  // Straight into the new packet buffer: one copy of the frame, not two.
+  shared::insert_sei_into(frame, sei, shared::nal_framing::annex_b, {buf->data, size});
+  std::memset(buf->data + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
   av_buffer_unref(&packet.buf);
   packet.buf = buf;
   packet.data = buf->data;
-  packet.size = static_cast<int>(data.size());
+  packet.size = static_cast<int>(size);
 }
 
 std::int64_t encoder::capture_time_of(std::int64_t pts) {

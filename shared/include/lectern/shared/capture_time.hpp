@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -41,6 +42,17 @@ std::vector<std::uint8_t> make_capture_time_sei(std::int64_t unix_us);
 /// (types 1..5), where H.264 7.4.1.2.3 allows SEI; appended in front when no slice is found.
 std::vector<std::uint8_t> insert_sei(std::span<const std::uint8_t> frame,
                                      std::span<const std::uint8_t> sei, nal_framing framing);
+
+/// insert_sei's result written to `out`, which must hold exactly inserted_size(frame, sei)
+/// bytes: for an encoder that fills its own packet buffer with one copy of the frame.
+void insert_sei_into(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> sei,
+                     nal_framing framing, std::span<std::uint8_t> out);
+
+/// The size of `frame` with `sei` inserted: the SEI and its 4-byte start code or length.
+inline std::size_t inserted_size(std::span<const std::uint8_t> frame,
+                                 std::span<const std::uint8_t> sei) {
+  return frame.size() + 4 + sei.size();
+}
 
 /// The capture time carried by `frame`, if one of its SEI NAL units holds a Lectern
 /// capture timestamp. Malformed or truncated NAL units and SEI messages are skipped.
