@@ -64,17 +64,13 @@ std::string screen_url(const std::string& rtmp_url) {
 std::error_code open_main_pipeline(media::pipeline_options options,
                                    std::unique_ptr<media::publish_pipeline>& out,
                                    std::string& message, std::string& notices) {
-  auto ec = media::publish_pipeline::open(options, out, message);
-  const bool mic = options.audio_source && options.audio_source->format != "lavfi" &&
-                   options.audio_source->label.rfind("file", 0) != 0;
-  if (!ec || !mic || message.rfind(options.audio_source->label, 0) != 0) return ec;
-  notices += "notice: " + message +
-             ": publishing silence instead. Pass --mic DEV (see "
-             "--list-devices).\n";
-  options.audio_source = media::silent_audio_source(options.audio.sample_rate);
-  options.audio_filters.clear();
-  message.clear();
-  return media::publish_pipeline::open(std::move(options), out, message);
+  options.silence_without_microphone = true;
+  const auto ec = media::publish_pipeline::open(std::move(options), out, message);
+  if (!ec && !out->notice().empty()) {
+    notices += "notice: " + out->notice() +
+               ": publishing silence instead. Pass --mic DEV (see --list-devices).\n";
+  }
+  return ec;
 }
 
 std::string device_listing() {

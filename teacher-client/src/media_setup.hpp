@@ -21,8 +21,8 @@ media::pipeline_options screen_stream_options(const teacher_options& o,
 /// live/ROOM?token=T → live/ROOM-screen?token=T.
 std::string screen_url(const std::string& rtmp_url);
 
-/// Opens a pipeline; when the microphone cannot be opened, retries with silence and says
-/// so in `notices` (a class without sound beats no class).
+/// Opens a pipeline; a microphone that cannot be opened is replaced by silence
+/// (pipeline_options::silence_without_microphone), which `notices` then says.
 std::error_code open_main_pipeline(media::pipeline_options options,
                                    std::unique_ptr<media::publish_pipeline>& out,
                                    std::string& message, std::string& notices);

@@ -7,6 +7,7 @@
 
 #include "lectern/media/av_error.hpp"
 #include "lectern/media/frame_filter.hpp"
+#include "lectern/media/sources.hpp"
 
 extern "C" {
 #include <libavutil/samplefmt.h>
@@ -28,8 +29,17 @@ std::error_code publish_pipeline::open(pipeline_options options,
     if (auto ec = encoder::open_video(o.video, p->video_encoder_, message)) return ec;
   }
   if (o.audio_source) {
-    if (auto ec = media_source::open(*o.audio_source, p->audio_source_, message)) return ec;
-    if (auto ec = encoder::open_audio(o.audio, p->audio_encoder_, message)) return ec;
+    auto ec = media_source::open(*o.audio_source, p->audio_source_, message);
+    if (ec && o.silence_without_microphone && !o.audio_source->pace) {
+      // Only this source is replaced: the camera and its encoder stay open as they are.
+      p->notice_ = std::move(message);
+      message.clear();
+      o.audio_source = silent_audio_source(o.audio.sample_rate);
+      o.audio_filters.clear();
+      ec = media_source::open(*o.audio_source, p->audio_source_, message);
+    }
+    if (!ec) ec = encoder::open_audio(o.audio, p->audio_encoder_, message);
+    if (ec) return ec;
   }
   if (!p->video_source_ && !p->audio_source_) {
     message = "nothing to publish: no video and no audio source";

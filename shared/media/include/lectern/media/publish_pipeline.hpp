@@ -31,6 +31,10 @@ struct pipeline_options {
   /// suppression "afftdn=nr=12:nf=-40" (see teacher-client/README.md); empty: none.
   std::string audio_filters;
   publisher_options publish;
+  /// A microphone (a live device, not a file or lavfi) that cannot be opened is replaced by
+  /// silence instead of failing open(): a class without sound beats no class. notice()
+  /// then says why.
+  bool silence_without_microphone = false;
   /// Removes the speakers' sound from the microphone (not owned: must outlive the
   /// pipeline); used when its rate and frame match the audio encoder's (48 kHz, 1024).
   echo_canceller* echo = nullptr;
@@ -72,6 +76,8 @@ class publish_pipeline {
   void set_video_enabled(bool enabled) noexcept { video_enabled_ = enabled; }
   pipeline_stats stats(bool reset_max = false);
   const pipeline_options& options() const noexcept { return options_; }
+  /// Why the microphone was replaced by silence (silence_without_microphone); else empty.
+  const std::string& notice() const noexcept { return notice_; }
 
  private:
   explicit publish_pipeline(pipeline_options options) : options_(std::move(options)) {}
@@ -102,6 +108,7 @@ class publish_pipeline {
   std::optional<std::int64_t> audio_base_;  ///< audio thread: pts of the first sample
   std::int64_t audio_samples_ = 0;          ///< audio thread
   std::vector<float> mono_;                 ///< audio thread: the echo canceller's input
+  std::string notice_;
 
   std::atomic<bool> audio_muted_{false};
   std::atomic<bool> video_enabled_{true};
