@@ -26,7 +26,9 @@ def capture_times(payload):
     """Capture times (µs) found after the Lectern SEI UUID in one frame."""
     out = []
     for m in re.finditer(re.escape(UUID), payload):
-        raw = payload[m.end():m.end() + 8]
+        # H.264 7.4.1: a timestamp holding 00 00 0x (x <= 3) went out with an emulation
+        # prevention byte (00 00 03 0x); take it out before reading the 8 bytes.
+        raw = payload[m.end():m.end() + 12].replace(b"\x00\x00\x03", b"\x00\x00")[:8]
         if len(raw) == 8:
             out.append(struct.unpack(">q", raw)[0])
     return out
