@@ -3,6 +3,7 @@
 // control channel as a student (or as the teacher, whose link also opens this page).
 import '../styles/base.css';
 import '../styles/join.css';
+import { Api } from '../lib/api.js';
 import { chat_form, show_chat } from '../lib/chat.js';
 import { ControlChannel, roster_entries } from '../lib/control.js';
 import { busy, h, replace, toast } from '../lib/dom.js';
@@ -16,11 +17,10 @@ function fail(title, text) {
   replace(root, h('div', { class: 'card narrow' }, h('h1', { text: title }), h('p', { class: 'error', attrs: { id: 'join-error' }, text })));
 }
 
-async function check_link() {
-  const r = await fetch(`/api/v1/rooms/${encodeURIComponent(room_id)}/join?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
-  const body = await r.json().catch(() => null);
-  if (!r.ok) throw new Error(body?.error?.message ?? `the server answered ${r.status}`);
-  return body;
+// The API client the panel uses, without a session: the join check needs none, and its errors
+// (the server's message, or "is lectern-server running?") read the same on both pages.
+function check_link() {
+  return new Api().get(`/api/v1/rooms/${encodeURIComponent(room_id)}/join?token=${encodeURIComponent(token)}`);
 }
 
 function latency_select(value) {
