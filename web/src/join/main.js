@@ -6,7 +6,7 @@ import '../styles/join.css';
 import { Api } from '../lib/api.js';
 import { chat_form, show_chat } from '../lib/chat.js';
 import { ControlChannel, roster_entries } from '../lib/control.js';
-import { busy, h, replace, toast } from '../lib/dom.js';
+import { badge, busy, h, replace, toast } from '../lib/dom.js';
 import { latency_modes, live_url, LiveView } from '../lib/player.js';
 
 const root = document.getElementById('join');
@@ -102,8 +102,8 @@ async function enter(info, name, mode) {
     if (so === 'roster') {
       const people = roster_entries(slots);
       replace(roster, people.map((p) => h('li', { attrs: { 'data-participant': p.id } },
-        h('span', { text: p.name }), ' ', h('span', { class: ['badge', `badge-${p.role}`], text: p.role }),
-        p.hand ? h('span', { class: 'badge badge-warn', text: 'hand up' }) : null, p.id === you.id ? h('span', { class: 'muted', text: '(you)' }) : null)));
+        h('span', { text: p.name }), ' ', badge(p.role, p.role),
+        p.hand ? badge('hand up', 'warn') : null, p.id === you.id ? h('span', { class: 'muted', text: '(you)' }) : null)));
       const mine = slots[you.id];
       const up = Boolean(mine?.hand);
       hand.setAttribute('aria-pressed', String(up));
