@@ -10,30 +10,6 @@ namespace lectern::client {
 
 using nlohmann::json;
 
-namespace {
-// `target` without the `key=…` parameter of its query.
-std::string without_query_param(const std::string& target, std::string_view key) {
-  const auto q = target.find('?');
-  if (q == std::string::npos) return target;
-  std::string out = target.substr(0, q);
-  char sep = '?';
-  std::string_view rest(target);
-  rest.remove_prefix(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const auto param = rest.substr(0, amp);
-    if (param.substr(0, param.find('=')) != key) {
-      out += sep;
-      out += param;
-      sep = '&';
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return out;
-}
-}  // namespace
-
 std::string serialize(const json& frame) {
   return frame.dump(-1, ' ', false, json::error_handler_t::replace);
 }

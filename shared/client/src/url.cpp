@@ -14,6 +14,17 @@ client_error bad(std::string what, std::string_view text) {
   return {error_kind::bad_link, std::move(m)};
 }
 
+// Calls `f(param)` for each "name=value" of `query` (the part after '?') until it returns true.
+template <class F>
+void for_each_param(std::string_view query, F f) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    if (f(query.substr(0, amp))) return;
+    if (amp == std::string_view::npos) return;
+    query.remove_prefix(amp + 1);
+  }
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -78,19 +89,30 @@ std::string host_and_port(std::string_view host, std::string_view port) {
 std::optional<std::string> query_param(std::string_view target, std::string_view key) {
   const auto q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
+  std::optional<std::string> value;
+  for_each_param(target.substr(q + 1), [&](std::string_view pair) {
     const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      return percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                         : pair.substr(eq + 1));
+    if (pair.substr(0, eq) != key) return false;
+    value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    return true;
+  });
+  return value;
+}
+
+std::string without_query_param(std::string_view target, std::string_view key) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q));
+  char sep = '?';
+  for_each_param(target.substr(q + 1), [&](std::string_view pair) {
+    if (pair.substr(0, pair.find('=')) != key) {
+      out += sep;
+      out += pair;
+      sep = '&';
     }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
+    return false;
+  });
+  return out;
 }
 
 std::string percent_encode(std::string_view text) {

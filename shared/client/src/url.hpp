@@ -36,6 +36,9 @@ std::string host_and_port(std::string_view host, std::string_view port);
 /// The percent-decoded value of `key` in the query of `target`, if present.
 std::optional<std::string> query_param(std::string_view target, std::string_view key);
 
+/// `target` without every `key=…` parameter of its query (the '?' goes when nothing is left).
+std::string without_query_param(std::string_view target, std::string_view key);
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 std::string percent_encode(std::string_view text);
 

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 namespace lectern::client {
@@ -26,11 +27,18 @@ using namespace std::chrono_literals;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 using server_ws = websocket::stream<tcp::socket>;
 
-asio::awaitable<std::unique_ptr<server_ws>> accept_ws(tcp::acceptor& acceptor) {
+// Accepts one WebSocket; `target` (if given) gets the upgrade request's path and query.
+asio::awaitable<std::unique_ptr<server_ws>> accept_ws(tcp::acceptor& acceptor,
+                                                      std::string* target = nullptr) {
   auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
   if (ec) co_return nullptr;
   auto ws = std::make_unique<server_ws>(std::move(socket));
-  auto [hec] = co_await ws->async_accept(k_tuple);
+  beast::flat_buffer buffer;
+  beast::http::request<beast::http::empty_body> upgrade;
+  auto [rec, n] = co_await beast::http::async_read(ws->next_layer(), buffer, upgrade, k_tuple);
+  if (rec) co_return nullptr;
+  if (target != nullptr) *target = std::string(upgrade.target());
+  auto [hec] = co_await ws->async_accept(upgrade, k_tuple);
   if (hec) co_return nullptr;
   ws->text(true);
   co_return ws;
@@ -110,6 +118,7 @@ struct fixture {
 TEST(ControlChannelTest, ReconnectsWithResumeKeyAndHeldVersions) {
   fixture f;
   std::vector<json> hellos, connects;
+  std::string target;
   control_callbacks cb;
   cb.on_state_changed = [&](const std::string& so) {
     // The last change of the script has arrived: leave (stop() closes normally).
@@ -127,7 +136,7 @@ TEST(ControlChannelTest, ReconnectsWithResumeKeyAndHeldVersions) {
   const json change = so_change(4, "a", 10);
 
   f.run([&]() -> asio::awaitable<void> {
-    auto ws = co_await accept_ws(f.acceptor);
+    auto ws = co_await accept_ws(f.acceptor, &target);
     hellos.push_back(co_await read_json(*ws));
     co_await write_json(*ws, first);
     connects.push_back(co_await read_json(*ws));
@@ -145,6 +154,9 @@ TEST(ControlChannelTest, ReconnectsWithResumeKeyAndHeldVersions) {
     f.acceptor.close();
   });
 
+  // The token travels in hello only: left in the URL, the server would join at the upgrade,
+  // without the hello's name.
+  EXPECT_EQ(target, "/api/v1/ws");
   ASSERT_EQ(hellos.size(), 2u);
   EXPECT_EQ(hellos[0], json({{"op", "hello"}, {"name", "Ana"}, {"token", "T"}}));
   EXPECT_EQ(hellos[1].value("resume", ""), "K1");

@@ -3,9 +3,10 @@
 // control channel as a student (or as the teacher, whose link also opens this page).
 import '../styles/base.css';
 import '../styles/join.css';
+import { Api } from '../lib/api.js';
 import { chat_form, show_chat } from '../lib/chat.js';
 import { ControlChannel, roster_entries } from '../lib/control.js';
-import { busy, h, replace, toast } from '../lib/dom.js';
+import { badge, busy, h, replace, toast } from '../lib/dom.js';
 import { latency_modes, live_url, LiveView } from '../lib/player.js';
 
 const root = document.getElementById('join');
@@ -16,11 +17,10 @@ function fail(title, text) {
   replace(root, h('div', { class: 'card narrow' }, h('h1', { text: title }), h('p', { class: 'error', attrs: { id: 'join-error' }, text })));
 }
 
-async function check_link() {
-  const r = await fetch(`/api/v1/rooms/${encodeURIComponent(room_id)}/join?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
-  const body = await r.json().catch(() => null);
-  if (!r.ok) throw new Error(body?.error?.message ?? `the server answered ${r.status}`);
-  return body;
+// The API client the panel uses, without a session: the join check needs none, and its errors
+// (the server's message, or "is lectern-server running?") read the same on both pages.
+function check_link() {
+  return new Api().get(`/api/v1/rooms/${encodeURIComponent(room_id)}/join?token=${encodeURIComponent(token)}`);
 }
 
 function latency_select(value) {
@@ -102,8 +102,8 @@ async function enter(info, name, mode) {
     if (so === 'roster') {
       const people = roster_entries(slots);
       replace(roster, people.map((p) => h('li', { attrs: { 'data-participant': p.id } },
-        h('span', { text: p.name }), ' ', h('span', { class: ['badge', `badge-${p.role}`], text: p.role }),
-        p.hand ? h('span', { class: 'badge badge-warn', text: 'hand up' }) : null, p.id === you.id ? h('span', { class: 'muted', text: '(you)' }) : null)));
+        h('span', { text: p.name }), ' ', badge(p.role, p.role),
+        p.hand ? badge('hand up', 'warn') : null, p.id === you.id ? h('span', { class: 'muted', text: '(you)' }) : null)));
       const mine = slots[you.id];
       const up = Boolean(mine?.hand);
       hand.setAttribute('aria-pressed', String(up));

@@ -1,6 +1,6 @@
 // The chat list and input shared by the panel's room page and the join page.
 import { chat_messages } from './control.js';
-import { busy, h, replace } from './dom.js';
+import { badge, busy, h, replace } from './dom.js';
 import { clock } from './format.js';
 
 /** Shows the chat object's slots in `list` (an <ol>); `on_delete(id)` adds delete buttons. */
@@ -15,7 +15,7 @@ export function show_chat(list, slots, on_delete = null) {
     return h('li', { class: `from-${m.role}`, attrs: { 'data-message': m.id } },
       h('span', { class: 'chat-meta' },
         h('strong', { text: m.name }), ' ',
-        h('span', { class: ['badge', `badge-${m.role}`], text: m.role }), ' ',
+        badge(m.role, m.role), ' ',
         h('time', { text: clock(m.at) })),
       h('span', { class: 'chat-text', text: m.text }),
       del);

@@ -39,6 +39,11 @@ export function replace(parent, ...children) {
   return append(parent, children);
 }
 
+/** A small label (a role, LIVE, hand up); `kind` picks its colours (.badge-KIND in base.css). */
+export function badge(text, kind) {
+  return h('span', { class: ['badge', `badge-${kind}`], text });
+}
+
 /** A short-lived message at the bottom of the screen (role=status, read by screen readers). */
 export function toast(text, kind = 'info') {
   let box = document.getElementById('toasts');

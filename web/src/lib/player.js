@@ -6,6 +6,7 @@
 //   smooth   ~3–6 s: stash buffer on (fewer, larger appends), jump only past 8 s, never
 //            speeds up; rides out network hiccups best.
 import mpegts from 'mpegts.js';
+import { ws_url } from './control.js';
 
 // Warnings and errors only: mpegts.js logs every parsed header to the console by default.
 mpegts.LoggingControl.enableDebug = false;
@@ -109,19 +110,18 @@ export function play_live(video, url, mode = 'balanced', on_error = () => {}) {
 }
 
 /**
- * The room's live URL on this server (token may be null: admin cookie or public room).
- * WebSocket-FLV by default: mpegts.js cancels an HTTP-FLV fetch in Chrome only when the next
+ * The room's WebSocket-FLV URL on this server (token may be null: admin cookie or public
+ * room). Not HTTP-FLV: mpegts.js cancels an HTTP-FLV fetch in Chrome only when the next
  * chunk arrives, so a player stopped after the teacher left kept its connection (and a
  * player slot on the server) until the server closed it; a WebSocket closes at once.
  */
-export function live_url(room, { token = null, participant = null, screen = false, websocket = true } = {}) {
+export function live_url(room, { token = null, participant = null, screen = false } = {}) {
   const q = new URLSearchParams();
   if (token) q.set('token', token);
   if (participant) q.set('participant', participant);
   const qs = q.toString();
   const path = `/live/${encodeURIComponent(room)}${screen ? '-screen' : ''}.flv${qs ? `?${qs}` : ''}`;
-  const scheme = websocket ? (location.protocol === 'https:' ? 'wss:' : 'ws:') : location.protocol;
-  return `${scheme}//${location.host}${path}`;
+  return ws_url(path);
 }
 
 /**

@@ -11,19 +11,24 @@ export function render_server(ctx, main) {
 
   async function load() {
     try {
-      const [s, health] = await Promise.all([ctx.api.get('/api/v1/stats'), fetch('/healthz').then((r) => r.json())]);
+      // A failing health check is news, not a reason to hide the rest of the page.
+      const health_text = ctx.api.get('/healthz').then(
+        (hz) => `${hz.status} (schema ${hz.schema_version})`,
+        (e) => `failing: ${e.message}`,
+      );
+      const [s, health] = await Promise.all([ctx.api.get('/api/v1/stats'), health_text]);
       const relay = s.relay ?? {};
       const rows = [
         ['Version', s.version],
-        ['Health', `${health.status} (schema ${health.schema_version})`],
+        ['Health', health],
         ['Uptime', uptime(s.uptime_s)],
         ['Memory (RSS)', bytes(s.rss_bytes)],
         ['Active rooms', s.rooms_active],
         ['WebSocket clients', s.ws_clients],
         ['RTMP connections', relay.rtmp_connections ?? '–'],
         ['Live streams', relay.live_streams ?? '–'],
-        ['Received', relay.bytes_in === undefined || relay.bytes_in === null ? '–' : bytes(relay.bytes_in)],
-        ['Sent', relay.bytes_out === undefined || relay.bytes_out === null ? '–' : bytes(relay.bytes_out)],
+        ['Received', bytes(relay.bytes_in)],
+        ['Sent', bytes(relay.bytes_out)],
         ['Dropped messages (slow players)', relay.dropped_messages ?? '–'],
       ];
       replace(stats.body, h('dl', { class: 'facts', attrs: { id: 'server-facts' } }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: String(v) })])),

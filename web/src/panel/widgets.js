@@ -1,7 +1,7 @@
 // Small pieces several panel pages share: copy-link buttons, badges, confirmations, a section.
-import { copy_text, h, toast } from '../lib/dom.js';
+import { badge, copy_text, h, toast } from '../lib/dom.js';
 
-export { busy } from '../lib/dom.js';
+export { badge, busy } from '../lib/dom.js';
 
 /** A button that copies `text` (a join link) and says so. */
 export function copy_button(label, text, test_id) {
@@ -30,10 +30,6 @@ export function link_buttons(room) {
     room.teacher_link && copy_button('Copy teacher link', room.teacher_link, 'copy-teacher'),
     room.student_link && copy_button('Copy student link', room.student_link, 'copy-student'),
   );
-}
-
-export function badge(text, kind) {
-  return h('span', { class: ['badge', `badge-${kind}`], text });
 }
 
 export function live_badge(teacher_live) {
