@@ -33,6 +33,12 @@ std::int64_t us_between(playback_engine::clock::time_point a,
   return std::chrono::duration_cast<microseconds>(b - a).count();
 }
 
+// Whether audio still keeps up with video, so that the audio clock can lead (the one rule
+// for both where playback may go and which clock runs).
+bool audio_live(std::optional<std::int64_t> audio, std::optional<std::int64_t> video) {
+  return audio && (!video || *audio + k_audio_stale_us >= *video);
+}
+
 std::int64_t unix_now_us() {
   return std::chrono::duration_cast<microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -109,8 +115,7 @@ std::optional<std::int64_t> playback_engine::newest_us() const {
   const auto audio = buffer_.newest_us(media_kind::audio);
   const auto video = buffer_.newest_us(media_kind::video);
   // The audio clock plays what audio arrived: video beyond it cannot be played yet.
-  if (audio && (!video || *audio + k_audio_stale_us >= *video)) return audio;
-  return video;
+  return audio_live(audio, video) ? audio : video;
 }
 
 void playback_engine::step_buffering(clock::time_point now) {
@@ -235,12 +240,11 @@ std::int64_t playback_engine::clock_us(clock::time_point now) {
 // A stream whose audio stopped (a muted microphone that sends nothing) keeps playing on
 // the wall clock; when audio comes back the clock follows it again.
 void playback_engine::update_clock_mode(clock::time_point now) {
-  const auto audio = buffer_.newest_us(media_kind::audio);
-  const auto video = buffer_.newest_us(media_kind::video);
-  const bool audio_live = audio && (!video || *audio + k_audio_stale_us >= *video);
-  if (audio_live == audio_master_) return;
+  const bool live =
+      audio_live(buffer_.newest_us(media_kind::audio), buffer_.newest_us(media_kind::video));
+  if (live == audio_master_) return;
   const auto c = clock_us(now);
-  audio_master_ = audio_live;
+  audio_master_ = live;
   anchor_us_ = c;
   anchor_time_ = now;
   audio_end_us_ = c;
