@@ -262,9 +262,7 @@ void playback_engine::set_rate(double rate, clock::time_point now) {
 
 void playback_engine::feed(std::int64_t until_us) {
   for (int n = 0; n < k_max_packets_per_step; ++n) {
-    const auto front = buffer_.front_dts_us();
-    if (!front || *front > until_us) return;
-    auto p = buffer_.pop();
+    auto p = buffer_.pop(until_us);
     if (!p) return;
     if (p->kind == media_kind::audio) {
       last_audio_fed_us_ = p->dts_us;
@@ -313,15 +311,20 @@ void playback_engine::decode_video(const media_packet& p) {
   }
   if (video_decoder_->send(p.packet.get())) return;
   for (;;) {
-    auto f = make_frame();
-    if (video_decoder_->receive(f.get()) != 0) return;
+    // A frame is allocated only when the last one was kept: most packets end in EAGAIN.
+    if (!spare_frame_) spare_frame_ = make_frame();
+    if (video_decoder_->receive(spare_frame_.get()) != 0) return;
     ++counters_.frames_decoded;
-    counters_.width = f->width;
-    counters_.height = f->height;
-    const auto pts =
-        f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : p.pts_us;
-    if (pts < skip_until_us_) continue;  // decoded only to reach the start point
-    frames_.push_back({std::move(f), pts});
+    counters_.width = spare_frame_->width;
+    counters_.height = spare_frame_->height;
+    const auto pts = spare_frame_->best_effort_timestamp != AV_NOPTS_VALUE
+                         ? spare_frame_->best_effort_timestamp
+                         : p.pts_us;
+    if (pts < skip_until_us_) {  // decoded only to reach the start point
+      av_frame_unref(spare_frame_.get());
+      continue;
+    }
+    frames_.push_back({std::move(spare_frame_), pts});
     if (frames_.size() > k_max_frames) {
       frames_.pop_front();
       ++counters_.frames_dropped;
