@@ -87,8 +87,8 @@ void draw_media(classroom& room, window_state& st, float width, float height) {
   }
 }
 
-void draw_class(classroom& room, window_state& st, ui::window& win, float height) {
-  const auto v = room.view();
+void draw_class(classroom& room, const class_view& v, window_state& st, ui::window& win,
+                float height) {
   if (ImGui::Button(v.hand ? "Lower hand" : "Raise hand", {160, 0})) room.raise_hand(!v.hand);
   if (v.grant_pending) {
     ImGui::SameLine();
@@ -126,15 +126,15 @@ void draw(classroom& room, window_state& st, ui::window& win) {
   const float width = ImGui::GetContentRegionAvail().x;
   const float height = ImGui::GetContentRegionAvail().y;
   const float left = width * 0.62F;
-  const auto title = room.view().room_name;
-  win.fonts().ensure(title);
+  const auto v = room.view();  // one copy a frame: it holds the roster and the chat
+  win.fonts().ensure(v.room_name);
   ImGui::BeginChild("media", {left, height});
-  ImGui::TextUnformatted(title.c_str());
+  ImGui::TextUnformatted(v.room_name.c_str());
   draw_media(room, st, left, height);
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("class", {0, height});
-  draw_class(room, st, win, height);
+  draw_class(room, v, st, win, height);
   ImGui::EndChild();
   ImGui::End();
 }

@@ -4,14 +4,12 @@ stdin commands, read its JSON stats lines (--stats FILE) and events (stdout)."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from harness import bin_dir
+from harness import bin_dir, wait_until
+from teacher_proc import ClientProc
 
 
 def student_binary() -> Path:
@@ -30,80 +28,45 @@ def read_json_lines(path: Path) -> list:
     return out
 
 
-class Student:
-    """One `lectern-student --headless` in its own process group, killed at cleanup."""
+class Student(ClientProc):
+    """One `lectern-student --headless`: a ClientProc (events on stdout, commands on stdin,
+    killed in the test's cleanup) whose stats lines go to a file (--stats)."""
 
     def __init__(self, test: Any, link: str, name: str, *extra: str):
-        self.name = name
         self.stats_path = test.tmp / f"student-{name}.stats"
-        self.out_path = test.tmp / f"student-{name}.stdout"
-        self.err_path = test.tmp / f"student-{name}.stderr"
-        self.args = [str(student_binary()), "--headless", "--name", name,
-                     "--stats", str(self.stats_path), *extra, link]
-        self._out = open(self.out_path, "wb")
-        self._err = open(self.err_path, "wb")
-        self.popen = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=self._out,
-                                      stderr=self._err, start_new_session=True)
-        test.addCleanup(self.kill)
-
-    def send(self, line: str) -> None:
-        assert self.popen.stdin is not None
-        self.popen.stdin.write((line + "\n").encode())
-        self.popen.stdin.flush()
+        super().__init__(f"student-{name}", [student_binary(), "--headless", "--name", name,
+                                             "--stats", self.stats_path, *extra, link], test.tmp)
+        test.procs.append(self)
 
     def stats(self) -> list:
         return read_json_lines(self.stats_path)
-
-    def events(self) -> list:
-        return [e for e in read_json_lines(self.out_path) if e.get("type") == "event"]
 
     def last(self) -> dict:
         s = self.stats()
         return s[-1] if s else {}
 
-    def describe(self) -> str:
-        err = self.err_path.read_text(errors="replace")[-2000:]
-        out = self.out_path.read_text(errors="replace")[-3000:]
+    def describe(self, tail: int = 25) -> str:
         stats = "\n".join(json.dumps(s) for s in self.stats()[-5:])
-        return (f"--- student {self.name} rc={self.popen.poll()}\n--- stderr:\n{err}\n"
-                f"--- events:\n{out}\n--- last stats:\n{stats}")
+        return (f"{super().describe(tail)}\n--- events:\n{self.stdout()[-3000:]}\n"
+                f"--- last stats:\n{stats}")
 
-    def wait_stats(self, pred: Callable[[dict], bool], timeout: float, what: str) -> dict:
+    def wait_stats(self, pred: Callable[[dict], bool], timeout: float, what: str,
+                   after: int = 0) -> dict:
+        """The newest stats line (from index `after`) matching pred; fails with context."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for s in reversed(self.stats()):
+        while True:
+            exited = self.poll() is not None  # before reading: its last line counts too
+            for s in reversed(self.stats()[after:]):
                 if pred(s):
                     return s
-            if self.popen.poll() is not None:
-                break
+            if exited or time.monotonic() >= deadline:
+                raise AssertionError(f"{self.name}: no stats line with {what} within "
+                                     f"{timeout:.0f} s\n{self.describe(40)}")
             time.sleep(0.2)
-        raise AssertionError(f"{self.name}: no stats line with {what} within {timeout:.0f} s\n"
-                             f"{self.describe()}")
 
-    def wait_event(self, pred: Callable[[dict], bool], timeout: float, what: str) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for e in self.events():
-                if pred(e):
-                    return e
-            if self.popen.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name}: no event {what} within {timeout:.0f} s\n"
-                             f"{self.describe()}")
-
-    def wait(self, timeout: float) -> int:
-        return self.popen.wait(timeout=timeout)
-
-    def kill(self) -> None:
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.popen.wait(timeout=10)
-        for f in (self._out, self._err):
-            f.close()
+    def close_files(self) -> None:
+        super().close_files()
+        # ClientProc leaves its stdin pipe to the garbage collector (a ResourceWarning).
         if self.popen.stdin is not None:
             try:
                 self.popen.stdin.close()
@@ -132,7 +95,6 @@ def teacher_url(server: Any, room: dict) -> str:
 
 def start_proxy(test: Any, target_port: int, *args: str) -> int:
     """A lectern-impair-proxy in front of 127.0.0.1:target_port; returns its port."""
-    from harness import wait_until
     p = test.spawn("impair", [bin_dir() / "lectern-impair-proxy", "--target",
                               f"127.0.0.1:{target_port}", *args])
     found: dict = {}

@@ -47,11 +47,13 @@ void buffer_policy::on_arrival(std::int64_t dts_us, clock::time_point at) {
   if (at - timeline_start_ < tuning_.ignore_after_start) return;
   delays_.push_back({at, since_epoch_us(at) - dts_us});
   trim(delays_, at - tuning_.jitter_window, k_max_samples);
+  jitter_us_.reset();
 }
 
 void buffer_policy::on_new_timeline(clock::time_point now) {
   timeline_start_ = now;
   delays_.clear();
+  jitter_us_.reset();
   levels_.clear();
   speeding_ = false;
 }
@@ -71,10 +73,13 @@ void buffer_policy::on_skip() {
 
 std::int64_t buffer_policy::jitter_us() const {
   if (delays_.size() < 2) return 0;
-  const auto [lo, hi] =
-      std::minmax_element(delays_.begin(), delays_.end(),
-                          [](const sample& a, const sample& b) { return a.value < b.value; });
-  return hi->value - lo->value;
+  if (!jitter_us_) {
+    const auto [lo, hi] =
+        std::minmax_element(delays_.begin(), delays_.end(),
+                            [](const sample& a, const sample& b) { return a.value < b.value; });
+    jitter_us_ = hi->value - lo->value;
+  }
+  return *jitter_us_;
 }
 
 std::int64_t buffer_policy::target_us(clock::time_point now) {

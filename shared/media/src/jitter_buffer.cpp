@@ -55,9 +55,9 @@ void jitter_buffer::close() {
   cv_.notify_all();
 }
 
-std::optional<media_packet> jitter_buffer::pop() {
+std::optional<media_packet> jitter_buffer::pop(std::int64_t until_us) {
   std::lock_guard lock(mutex_);
-  if (queue_.empty()) return std::nullopt;
+  if (queue_.empty() || queue_.front().dts_us > until_us) return std::nullopt;
   media_packet p = std::move(queue_.front());
   queue_.pop_front();
   bytes_ -= size_of(p);

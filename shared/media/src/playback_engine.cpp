@@ -33,6 +33,12 @@ std::int64_t us_between(playback_engine::clock::time_point a,
   return std::chrono::duration_cast<microseconds>(b - a).count();
 }
 
+// Whether audio still keeps up with video, so that the audio clock can lead (the one rule
+// for both where playback may go and which clock runs).
+bool audio_live(std::optional<std::int64_t> audio, std::optional<std::int64_t> video) {
+  return audio && (!video || *audio + k_audio_stale_us >= *video);
+}
+
 std::int64_t unix_now_us() {
   return std::chrono::duration_cast<microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -109,8 +115,7 @@ std::optional<std::int64_t> playback_engine::newest_us() const {
   const auto audio = buffer_.newest_us(media_kind::audio);
   const auto video = buffer_.newest_us(media_kind::video);
   // The audio clock plays what audio arrived: video beyond it cannot be played yet.
-  if (audio && (!video || *audio + k_audio_stale_us >= *video)) return audio;
-  return video;
+  return audio_live(audio, video) ? audio : video;
 }
 
 void playback_engine::step_buffering(clock::time_point now) {
@@ -235,12 +240,11 @@ std::int64_t playback_engine::clock_us(clock::time_point now) {
 // A stream whose audio stopped (a muted microphone that sends nothing) keeps playing on
 // the wall clock; when audio comes back the clock follows it again.
 void playback_engine::update_clock_mode(clock::time_point now) {
-  const auto audio = buffer_.newest_us(media_kind::audio);
-  const auto video = buffer_.newest_us(media_kind::video);
-  const bool audio_live = audio && (!video || *audio + k_audio_stale_us >= *video);
-  if (audio_live == audio_master_) return;
+  const bool live =
+      audio_live(buffer_.newest_us(media_kind::audio), buffer_.newest_us(media_kind::video));
+  if (live == audio_master_) return;
   const auto c = clock_us(now);
-  audio_master_ = audio_live;
+  audio_master_ = live;
   anchor_us_ = c;
   anchor_time_ = now;
   audio_end_us_ = c;
@@ -258,9 +262,7 @@ void playback_engine::set_rate(double rate, clock::time_point now) {
 
 void playback_engine::feed(std::int64_t until_us) {
   for (int n = 0; n < k_max_packets_per_step; ++n) {
-    const auto front = buffer_.front_dts_us();
-    if (!front || *front > until_us) return;
-    auto p = buffer_.pop();
+    auto p = buffer_.pop(until_us);
     if (!p) return;
     if (p->kind == media_kind::audio) {
       last_audio_fed_us_ = p->dts_us;
@@ -309,15 +311,20 @@ void playback_engine::decode_video(const media_packet& p) {
   }
   if (video_decoder_->send(p.packet.get())) return;
   for (;;) {
-    auto f = make_frame();
-    if (video_decoder_->receive(f.get()) != 0) return;
+    // A frame is allocated only when the last one was kept: most packets end in EAGAIN.
+    if (!spare_frame_) spare_frame_ = make_frame();
+    if (video_decoder_->receive(spare_frame_.get()) != 0) return;
     ++counters_.frames_decoded;
-    counters_.width = f->width;
-    counters_.height = f->height;
-    const auto pts =
-        f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : p.pts_us;
-    if (pts < skip_until_us_) continue;  // decoded only to reach the start point
-    frames_.push_back({std::move(f), pts});
+    counters_.width = spare_frame_->width;
+    counters_.height = spare_frame_->height;
+    const auto pts = spare_frame_->best_effort_timestamp != AV_NOPTS_VALUE
+                         ? spare_frame_->best_effort_timestamp
+                         : p.pts_us;
+    if (pts < skip_until_us_) {  // decoded only to reach the start point
+      av_frame_unref(spare_frame_.get());
+      continue;
+    }
+    frames_.push_back({std::move(spare_frame_), pts});
     if (frames_.size() > k_max_frames) {
       frames_.pop_front();
       ++counters_.frames_dropped;

@@ -86,7 +86,8 @@ class playback_engine {
   std::unique_ptr<decoder> video_decoder_;
   audio_converter converter_;
   std::vector<std::int16_t> samples_;
-  frame_ptr scratch_;
+  frame_ptr scratch_;                            // audio frames: converted at once, never kept
+  frame_ptr spare_frame_;                        // the next video frame to decode into
   std::deque<decoded_frame> frames_;             // bounded: k_max_frames
   std::map<std::int64_t, std::int64_t> stamps_;  // pts → capture time; bounded: k_max_stamps
   std::vector<std::pair<std::int64_t, clock::time_point>> arrivals_;

@@ -70,12 +70,10 @@ std::error_code rtmp_reader::session(const std::atomic<bool>& stop, bool& got_pa
   AVDictionary* opts_raw = nullptr;
   av_dict_set_int(&opts_raw, "rtmp_buffer", options_.announce_buffer_ms, 0);
   av_dict_set(&opts_raw, "rtmp_live", "live", 0);
-  dictionary_ptr opts(opts_raw);
   touch();
-  opts_raw = opts.release();
   int r = avformat_open_input(&raw, options_.url.c_str(), nullptr, &opts_raw);
-  opts.reset(opts_raw);
-  if (r < 0) return make_av_error(r);  // avformat_open_input freed the context
+  const dictionary_ptr unused_opts(opts_raw);  // what the demuxer did not take
+  if (r < 0) return make_av_error(r);          // avformat_open_input freed the context
   input_format_ptr ctx(raw);
   if (state_.exchange(player_state::waiting) != player_state::waiting && on_event_) {
     on_event_({"NetStream.Play.Start", "playing " + without_query(options_.url)});

@@ -50,6 +50,19 @@ TEST(JitterBuffer, KeepsOrderBytesAndTheNewestTimes) {
   EXPECT_EQ(b.stats().bytes, 0u);
 }
 
+TEST(JitterBuffer, PopHandsOutOnlyWhatIsDue) {
+  jitter_buffer b;
+  push_stream(b, 0, 2);  // 0 (video, audio), 20 ms, 40 ms (video, audio), 60 ms
+  int popped = 0;
+  while (auto p = b.pop(20'000)) {
+    EXPECT_LE(p->dts_us, 20'000);
+    ++popped;
+  }
+  EXPECT_EQ(popped, 3);
+  EXPECT_EQ(b.front_dts_us(), 40'000);  // left for later, not lost
+  EXPECT_EQ(b.stats().packets, 3u);
+}
+
 TEST(JitterBuffer, OverTheSpanBoundDropsUpToAKeyframeAndCountsIt) {
   jitter_buffer_limits limits;
   limits.max_span_us = 1'500'000;

@@ -87,6 +87,9 @@ class buffer_policy {
   clock::time_point auto_updated_at_{};
   clock::time_point timeline_start_{};
   std::deque<sample> delays_;  // bounded: jitter_window and k_max_samples
+  // The spread of delays_, computed when asked after delays_ changed: the engine asks
+  // every step, packets arrive less often.
+  mutable std::optional<std::int64_t> jitter_us_;
   std::deque<sample> levels_;  // bounded: level_window and k_max_samples
   bool speeding_ = false;
 };

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -46,8 +47,8 @@ class jitter_buffer {
   /// Wakes waiters for good (shutdown).
   void close();
 
-  /// Removes and returns the oldest packet, if any.
-  std::optional<media_packet> pop();
+  /// Removes and returns the oldest packet, if any and if its dts is at most `until_us`.
+  std::optional<media_packet> pop(std::int64_t until_us = std::numeric_limits<std::int64_t>::max());
   /// dts of the oldest packet, if any.
   std::optional<std::int64_t> front_dts_us() const;
   /// The newest dts of `kind` that was pushed in this timeline and is not yet popped, or
