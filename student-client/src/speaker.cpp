@@ -66,22 +66,12 @@ std::unique_ptr<speaker> speaker::start(const options& opts, const std::string& 
       preview(v);
     };
   }
+  // No microphone: speak with silence rather than not at all, and say so.
+  p.silence_without_microphone = true;
   std::unique_ptr<media::publish_pipeline> pipeline;
-  std::string message;
-  if (media::publish_pipeline::open(p, pipeline, message)) {
-    const bool mic = !opts.test_source && message.rfind(p.audio_source->label, 0) == 0;
-    if (!mic) {
-      error = message;
-      return nullptr;
-    }
-    // No microphone: speak with silence rather than not at all, and say so.
-    if (on_event) on_event("speak.notice", message + ": publishing silence instead");
-    p.audio_source = media::silent_audio_source(p.audio.sample_rate);
-    message.clear();
-    if (media::publish_pipeline::open(p, pipeline, message)) {
-      error = message;
-      return nullptr;
-    }
+  if (media::publish_pipeline::open(std::move(p), pipeline, error)) return nullptr;
+  if (on_event && !pipeline->notice().empty()) {
+    on_event("speak.notice", pipeline->notice() + ": publishing silence instead");
   }
   return std::make_unique<pipeline_speaker>(std::move(pipeline));
 }

@@ -64,15 +64,6 @@ class Student(ClientProc):
                                      f"{timeout:.0f} s\n{self.describe(40)}")
             time.sleep(0.2)
 
-    def close_files(self) -> None:
-        super().close_files()
-        # ClientProc leaves its stdin pipe to the garbage collector (a ResourceWarning).
-        if self.popen.stdin is not None:
-            try:
-                self.popen.stdin.close()
-            except BrokenPipeError:
-                pass
-
 
 def make_room(test: Any, name: str = "Physics", buffer_ms: Optional[int] = None) -> tuple:
     """A classroom server and one room: (server, api, admin token, room)."""

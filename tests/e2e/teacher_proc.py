@@ -40,6 +40,14 @@ class ClientProc(Proc):
         self.pid = self.popen.pid
         self.ended_at = None
 
+    def close_files(self) -> None:
+        super().close_files()
+        if self.popen.stdin is not None and not self.popen.stdin.closed:
+            try:
+                self.popen.stdin.close()
+            except BrokenPipeError:
+                pass  # the program is gone; nothing was left to flush
+
     def send(self, line: str) -> None:
         assert self.popen.stdin is not None
         self.popen.stdin.write((line + "\n").encode())
