@@ -6,6 +6,7 @@
 
 #include "lectern/shared/flv_writer.hpp"
 #include "live_stream.hpp"
+#include "player_writes.hpp"
 #include "stream_registry.hpp"
 #include "text.hpp"
 
@@ -17,9 +18,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
-// As for RTMP players (rtmp_session.cpp): one gathered write fills a socket buffer without
-// holding a new keyframe behind seconds of older data.
-constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 // How long a goodbye (the last chunk, a WebSocket close frame) may take before the
 // connection is cut anyway.
@@ -180,7 +178,7 @@ asio::awaitable<void> flv_player::writer() {
       continue;
     }
     batch_.clear();
-    queue_.take(batch_, k_max_write_batch);
+    queue_.take(batch_, k_player_write_batch);
     buffers_.clear();
     for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     batch_queued_at_ = batch_.front().queued_at;
