@@ -133,7 +133,12 @@ void flv_player::on_live(const live_item_ptr& item) {
       break;
   }
   queue_item(*item, false, clock::now());
-  wake_.cancel();
+  // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
+  // timer cancel per message per player costs a lock in the reactor.
+  if (idle_) {
+    idle_ = false;
+    wake_.cancel();
+  }
 }
 
 void flv_player::on_gap() {
@@ -173,8 +178,16 @@ std::optional<rtmp_player_stats> flv_player::player_stats(std::uint32_t) const {
 asio::awaitable<void> flv_player::writer() {
   while (!closing_) {
     if (queue_.empty()) {
+      idle_ = true;
       wake_.expires_at(clock::time_point::max());
       (void)co_await wake_.async_wait(k_use);  // on_live() and close() cancel it
+      idle_ = false;
+      if (!closing_ && !relay_.options.low_latency) {
+        // --no-low-latency, as for RTMP players: give the publisher a few ms to add more
+        // to this write (close() cuts the wait short).
+        wake_.expires_after(k_player_batch_wait);
+        (void)co_await wake_.async_wait(k_use);
+      }
       continue;
     }
     batch_.clear();
