@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
 
 #include "api_context.hpp"
 #include "classroom_authorizer.hpp"
@@ -69,6 +70,34 @@ std::string_view close_reason(std::uint16_t code) {
     default:
       return "closed by the room";
   }
+}
+
+/// The figures of each activity that plays (nullopt for a publisher or one that is gone).
+asio::awaitable<std::vector<std::optional<rtmp_player_stats>>> players_stats(
+    const std::vector<rtmp_activity>& activities) {
+  // Each player's figures live on its own thread: ask each thread once for all of its
+  // players (a room's hundreds of players share a few worker threads), not once per player.
+  std::map<asio::io_context*, std::vector<std::size_t>> by_thread;
+  for (std::size_t i = 0; i < activities.size(); ++i) {
+    if (activities[i].context != nullptr) by_thread[activities[i].context].push_back(i);
+  }
+  std::vector<std::optional<rtmp_player_stats>> out(activities.size());
+  for (const auto& [context, indexes] : by_thread) {
+    // A named lambda with trivially destructible captures: GCC 12 destroys temporaries in
+    // a co_await expression twice.
+    const auto* acts = &activities;
+    const auto* idx = &indexes;
+    auto* results = &out;
+    auto probe = [acts, idx, results]() -> asio::awaitable<void> {
+      for (const auto i : *idx) {
+        const auto& a = (*acts)[i];
+        if (auto s = a.session.lock()) (*results)[i] = s->player_stats(a.stream_id);
+      }
+      co_return;
+    };
+    co_await asio::co_spawn(*context, probe, asio::use_awaitable);
+  }
+  co_return out;
 }
 
 }  // namespace
@@ -437,35 +466,26 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
     state["teacher_live"] = rt->teacher_live();
     for (const auto& [k, a] : rt->rtmp) activities.push_back(a);
   }
+  const auto stats = co_await players_stats(activities);
   json publishers = json::array();
   json players = json::array();
-  for (const auto& a : activities) {
+  for (std::size_t i = 0; i < activities.size(); ++i) {
+    const auto& a = activities[i];
+    if (a.context == nullptr) continue;
     json p{{"session", a.session_id},
            {"stream", a.key},
            {"peer", a.peer},
            {"role", a.access.role},
            {"participant", a.access.participant},
            {"transport", a.transport}};
-    if (a.context == nullptr) continue;
-    // Each player's figures live on its own thread: ask there. (A named lambda with
-    // trivially destructible captures: GCC 12 destroys temporaries in a co_await
-    // expression twice.)
-    const std::weak_ptr<stream_client> weak = a.session;
-    const std::weak_ptr<stream_client>* weak_ptr_to = &weak;
-    const auto stream_id = a.stream_id;
-    auto probe = [weak_ptr_to, stream_id]() -> asio::awaitable<std::optional<rtmp_player_stats>> {
-      if (auto s = weak_ptr_to->lock()) co_return s->player_stats(stream_id);
-      co_return std::nullopt;
-    };
-    auto stats = co_await asio::co_spawn(*a.context, probe, asio::use_awaitable);
-    if (stats) {
-      p["buffer_ms"] = stats->buffer_ms;
-      p["bytes_out"] = stats->bytes_out;
-      p["dropped_messages"] = stats->dropped_messages;
-      p["dropped_bytes"] = stats->dropped_bytes;
-      p["queued_bytes"] = stats->queued_bytes;
-      p["paused"] = stats->paused;
-      p["audio_only"] = !stats->receive_video;
+    if (const auto& st = stats[i]) {
+      p["buffer_ms"] = st->buffer_ms;
+      p["bytes_out"] = st->bytes_out;
+      p["dropped_messages"] = st->dropped_messages;
+      p["dropped_bytes"] = st->dropped_bytes;
+      p["queued_bytes"] = st->queued_bytes;
+      p["paused"] = st->paused;
+      p["audio_only"] = !st->receive_video;
       players.push_back(std::move(p));
     } else {
       publishers.push_back(std::move(p));

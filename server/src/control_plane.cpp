@@ -46,11 +46,14 @@ json describe_stream(const live_stream_stats& st) {
          {"video_frames", st.video_frames}, {"video_bytes", st.video_bytes},
          {"audio_bytes", st.audio_bytes}};
   if (!st.metadata) return j;
+  // Only the members shown are converted (the dashboard asks every second), and one the
+  // converter refuses (or an oversized member beside it) costs only itself.
   std::string why;
-  const auto meta = amf_to_json(*st.metadata, why);
   for (const auto* k : {"width", "height", "framerate", "videodatarate", "audiodatarate",
                         "videocodecid", "audiocodecid", "audiosamplerate", "encoder"}) {
-    j[k] = meta && meta->is_object() && meta->contains(k) ? (*meta)[k] : json(nullptr);
+    const auto* v = st.metadata->member(k);
+    auto value = v ? amf_to_json(*v, why) : std::nullopt;
+    j[k] = value ? std::move(*value) : json(nullptr);
   }
   return j;
 }

@@ -6,6 +6,7 @@
 
 #include "lectern/shared/flv_writer.hpp"
 #include "live_stream.hpp"
+#include "player_writes.hpp"
 #include "stream_registry.hpp"
 #include "text.hpp"
 
@@ -17,9 +18,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
-// As for RTMP players (rtmp_session.cpp): one gathered write fills a socket buffer without
-// holding a new keyframe behind seconds of older data.
-constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 // How long a goodbye (the last chunk, a WebSocket close frame) may take before the
 // connection is cut anyway.
@@ -135,7 +133,12 @@ void flv_player::on_live(const live_item_ptr& item) {
       break;
   }
   queue_item(*item, false, clock::now());
-  wake_.cancel();
+  // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
+  // timer cancel per message per player costs a lock in the reactor.
+  if (idle_) {
+    idle_ = false;
+    wake_.cancel();
+  }
 }
 
 void flv_player::on_gap() {
@@ -175,12 +178,20 @@ std::optional<rtmp_player_stats> flv_player::player_stats(std::uint32_t) const {
 asio::awaitable<void> flv_player::writer() {
   while (!closing_) {
     if (queue_.empty()) {
+      idle_ = true;
       wake_.expires_at(clock::time_point::max());
       (void)co_await wake_.async_wait(k_use);  // on_live() and close() cancel it
+      idle_ = false;
+      if (!closing_ && !relay_.options.low_latency) {
+        // --no-low-latency, as for RTMP players: give the publisher a few ms to add more
+        // to this write (close() cuts the wait short).
+        wake_.expires_after(k_player_batch_wait);
+        (void)co_await wake_.async_wait(k_use);
+      }
       continue;
     }
     batch_.clear();
-    queue_.take(batch_, k_max_write_batch);
+    queue_.take(batch_, k_player_write_batch);
     buffers_.clear();
     for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     batch_queued_at_ = batch_.front().queued_at;

@@ -115,6 +115,7 @@ class flv_player final : public live_subscriber,
   std::vector<boost::asio::const_buffer> buffers_;
   clock::time_point batch_queued_at_{};
   bool writing_ = false;
+  bool idle_ = false;     // the writer waits for on_live() to wake it
   bool closing_ = false;  // ending: nothing more is queued
   bool cut_ = false;      // the connection is cut: nothing more is written
   clock::time_point closing_since_{};

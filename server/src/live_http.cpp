@@ -1,7 +1,5 @@
 #include "live_http.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -14,6 +12,7 @@
 #include "api_context.hpp"
 #include "classroom_authorizer.hpp"
 #include "http_util.hpp"
+#include "player_writes.hpp"
 #include "server_context.hpp"
 #include "stream_name.hpp"
 #include "text.hpp"
@@ -27,10 +26,6 @@ namespace websocket = beast::websocket;
 namespace {
 
 constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
-// As for RTMP sockets (rtmp_session.cpp): keep the backlog in the player's queue, where it
-// is dropped by priority, not in a send buffer that loopback grows to megabytes.
-constexpr int k_notsent_lowat = 128 * 1024;
-using tcp_notsent_lowat = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
 // A WS-FLV client sends nothing but pongs and its close; a dead one is found by pings.
 constexpr auto k_ws_idle_timeout = std::chrono::seconds(60);
 constexpr std::size_t k_ws_max_message = 4096;
@@ -205,8 +200,8 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
   // The session's request deadline must not cut a long playback: the player's lag rule
   // and the WebSocket pings bound it instead.
   stream.expires_never();
+  tune_live_socket(stream.socket());
   boost::system::error_code ignored;
-  stream.socket().set_option(tcp_notsent_lowat(k_notsent_lowat), ignored);
   auto& context =
       static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
   // The address with its port, so the log tells two players on one host apart.

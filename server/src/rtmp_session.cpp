@@ -1,7 +1,5 @@
 #include "rtmp_session.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +10,7 @@
 #include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
+#include "player_writes.hpp"
 #include "recording_finalizer.hpp"
 #include "rtmp_net_stream.hpp"
 #include "text.hpp"
@@ -30,12 +29,8 @@ constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
 // fills up and grows it, up to the large size, for fewer reads per second.
 constexpr std::size_t k_read_buffer_small = 4 * 1024;
 constexpr std::size_t k_read_buffer_large = 64 * 1024;
-// One gathered write: large enough to fill a socket buffer, small enough that a new
-// keyframe is not stuck behind seconds of older data.
-constexpr std::size_t k_max_write_batch = 256 * 1024;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 constexpr auto k_drain_grace = std::chrono::seconds(2);
-constexpr int k_notsent_lowat = 128 * 1024;
 // Replies and statuses a client has not read, beyond what a recording being played may
 // have queued (the VOD pump stops at 1 MiB, plus one message). Real clients read them at
 // once; one that sends commands and never reads would otherwise grow this without bound.
@@ -88,15 +83,8 @@ asio::awaitable<void> rtmp_session::run(std::shared_ptr<rtmp_session> self) {
 asio::awaitable<void> rtmp_session::serve() {
   worker_.sessions[id_] = weak_from_this();
   boost::system::error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);  // fails only if the peer is gone
-  socket_.non_blocking(true, ignored);               // flush() writes without blocking
-  // Keep the backlog in our queue, where it can be dropped by priority, not in the kernel:
-  // loopback and fast links let the send buffer grow to megabytes (tens of seconds of a
-  // class), which would hide a stuck player from the lag check and add that much delay.
-  // Only unsent bytes are limited; bytes in flight still fill the congestion window.
-  socket_.set_option(
-      asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>(k_notsent_lowat),
-      ignored);
+  tune_live_socket(socket_);
+  socket_.non_blocking(true, ignored);  // flush() writes without blocking
   server_.log.debug("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " connected");
   co_await (reader() || watchdog());
   finish();
@@ -209,7 +197,7 @@ void rtmp_session::wake_writer() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   } else {
     // Throughput mode: give the publisher a few ms to add more to this write.
-    wake_.expires_after(std::chrono::milliseconds(20));
+    wake_.expires_after(k_player_batch_wait);
     wake_.async_wait(
         [self = shared_from_this()](const boost::system::error_code&) { self->flush(); });
   }
@@ -223,7 +211,7 @@ void rtmp_session::flush() {
       return;
     }
     batch_.clear();
-    queue_.take(batch_, k_max_write_batch);
+    queue_.take(batch_, k_player_write_batch);
     batch_queued_at_ = batch_.front().queued_at;
     buffers_.clear();
     std::size_t total = 0;
