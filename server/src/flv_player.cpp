@@ -133,9 +133,10 @@ void flv_player::on_live(const live_item_ptr& item) {
       break;
   }
   queue_item(*item, false, clock::now());
+  const bool now = relay_.options.batching != write_batching::frame || batcher_.write_now(*item);
   // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
   // timer cancel per message per player costs a lock in the reactor.
-  if (idle_) {
+  if (idle_ && now) {
     idle_ = false;
     wake_.cancel();
   }
@@ -182,8 +183,8 @@ asio::awaitable<void> flv_player::writer() {
       wake_.expires_at(clock::time_point::max());
       (void)co_await wake_.async_wait(k_use);  // on_live() and close() cancel it
       idle_ = false;
-      if (!closing_ && !relay_.options.low_latency) {
-        // --no-low-latency, as for RTMP players: give the publisher a few ms to add more
+      if (!closing_ && relay_.options.batching == write_batching::window) {
+        // --write-batching window, as for RTMP players: give the publisher a few ms to add more
         // to this write (close() cuts the wait short).
         wake_.expires_after(k_player_batch_wait);
         (void)co_await wake_.async_wait(k_use);
@@ -192,6 +193,7 @@ asio::awaitable<void> flv_player::writer() {
     }
     batch_.clear();
     queue_.take(batch_, k_player_write_batch);
+    batcher_.written();
     buffers_.clear();
     for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     batch_queued_at_ = batch_.front().queued_at;

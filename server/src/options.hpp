@@ -29,6 +29,13 @@ struct listen_address {
 /// returns nullopt and sets `error` to what is wrong with `s`. Does no name resolution.
 std::optional<listen_address> parse_listen_address(std::string_view s, std::string& error);
 
+/// How live players' writes are grouped (--write-batching; docs/server.md, "Writes").
+enum class write_batching : std::uint8_t {
+  none,    ///< each message goes out as soon as it is queued (the default: no added delay)
+  frame,   ///< audio waits for the next video frame, at most k_audio_hold of media time
+  window,  ///< an idle writer waits k_player_batch_wait for more (--no-low-latency)
+};
+
 /// Everything lectern-server can be configured with; see help_text() and
 /// docs/configuration.md for the meaning of each field.
 struct server_options {
@@ -51,7 +58,7 @@ struct server_options {
   std::size_t gop_cache_bytes = 32u << 20;                // --gop-cache-bytes (0: off)
   std::chrono::milliseconds gop_cache_ms{20000};          // --gop-cache-ms
   std::chrono::milliseconds record_flush_interval{1000};  // --record-flush-ms
-  bool low_latency = true;                                // --low-latency / --no-low-latency
+  write_batching batching = write_batching::none;         // --write-batching, --no-low-latency
   std::vector<std::string> webhook_urls;                  // --webhook-url (repeatable)
   std::string webhook_secret;                             // --webhook-secret
   std::string public_url;                                 // --public-url (empty: the Host header)

@@ -13,11 +13,13 @@
 namespace lectern::server {
 
 struct rtmp_session::live_player final : live_subscriber {
-  live_player(rtmp_session& s, std::uint32_t id) : session(s), stream_id(id) {}
-  void on_live(const live_item_ptr& item) override { session.on_live(stream_id, item); }
-  void on_gap() override { session.queue_.wait_for_keyframe(stream_id); }
+  // Owned by `stream` (net_stream::player) and unsubscribed before it goes: the stream is
+  // reached directly, without a lookup per message per player.
+  live_player(rtmp_session& s, net_stream& n) : session(s), stream(n) {}
+  void on_live(const live_item_ptr& item) override { session.on_live(stream, item); }
+  void on_gap() override;
   rtmp_session& session;
-  std::uint32_t stream_id;
+  net_stream& stream;
 };
 
 struct rtmp_session::net_stream {
@@ -47,5 +49,9 @@ struct rtmp_session::net_stream {
   std::uint64_t vod_generation = 0;  // bumped by seek/stop: an old pump loop ends
   std::uint32_t vod_position_ms = 0;
 };
+
+inline void rtmp_session::live_player::on_gap() {
+  session.queue_.wait_for_keyframe(stream.id);
+}
 
 }  // namespace lectern::server

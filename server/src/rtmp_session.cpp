@@ -193,7 +193,7 @@ bool rtmp_session::consume(std::error_code& ec) {
 void rtmp_session::wake_writer() {
   if (flush_scheduled_ || writing_ || closing_) return;
   flush_scheduled_ = true;
-  if (server_.options.low_latency || draining_) {
+  if (server_.options.batching != write_batching::window || draining_) {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
   } else {
     // Throughput mode: give the publisher a few ms to add more to this write.
@@ -212,6 +212,7 @@ void rtmp_session::flush() {
     }
     batch_.clear();
     queue_.take(batch_, k_player_write_batch);
+    batcher_.written();
     batch_queued_at_ = batch_.front().queued_at;
     buffers_.clear();
     std::size_t total = 0;

@@ -18,6 +18,7 @@
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
 #include "player_lag.hpp"
+#include "player_writes.hpp"
 #include "server_context.hpp"
 
 namespace lectern::server {
@@ -99,7 +100,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   // Playing (rtmp_session_play.cpp)
   void play_live(net_stream& s, const std::shared_ptr<live_stream>& live, bool reset);
   bool play_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset);
-  void on_live(std::uint32_t stream_id, const live_item_ptr& item);
+  void on_live(net_stream& s, const live_item_ptr& item);
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);
   outbound_queue::entry entry_for(const net_stream& s, const live_item& item, bool burst,
@@ -132,7 +133,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   clock::time_point batch_queued_at_{};
   std::vector<boost::asio::const_buffer> buffers_;  // of batch_
   bool writing_ = false;                            // an async_write of batch_ is in flight
-  bool flush_scheduled_ = false;  // flush() is posted (or timed, without --low-latency)
+  frame_batcher batcher_;                           // --write-batching frame: audio waits for video
+  bool flush_scheduled_ = false;  // flush() is posted (or timed, --write-batching window)
 
   bool connected_ = false;
   bool amf3_ = false;  // objectEncoding 3: commands in AMF3 messages

@@ -109,7 +109,7 @@ void rtmp_session::send_play_start(net_stream& s, bool reset, std::string_view w
 void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& live, bool reset) {
   s.what = role::playing_live;
   s.live = live;
-  s.player = std::make_unique<live_player>(*this, s.id);
+  s.player = std::make_unique<live_player>(*this, s);
   activity_ = "played " + s.key;
   send_play_start(s, reset, "live");
   auto j = live->subscribe(worker_.context, s.player.get());
@@ -162,9 +162,9 @@ shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item
   return wire;
 }
 
-void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
-  auto* s = stream(stream_id);
-  if (s == nullptr || s->what != role::playing_live || closing_ || draining_) return;
+void rtmp_session::on_live(net_stream& ns, const live_item_ptr& item) {
+  auto* s = &ns;
+  if (s->what != role::playing_live || closing_ || draining_) return;
   switch (item->what) {
     case live_item::kind::publish:
       send(rtmp::make_user_control(rtmp::stream_begin{s->id}));
@@ -183,7 +183,9 @@ void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
   }
   if (s->paused && item->what == live_item::kind::media) return;
   queue_live(*s, *item, false, clock::now());
-  wake_writer();
+  if (server_.options.batching != write_batching::frame || batcher_.write_now(*item)) {
+    wake_writer();
+  }
 }
 
 void rtmp_session::on_pause(const rtmp::command& c, std::uint32_t stream_id) {

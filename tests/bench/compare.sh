@@ -21,7 +21,8 @@ results.md (the table), one JSON report per run, and machine.txt.
   --duration S        length of each run in seconds (default 30)
   --out DIR           output directory (default build/bench-results/YYYYmmdd-HHMMSS)
   --servers LIST      which servers (default "lectern nginx"); lectern is skipped with a
-                      message when build/bin/lectern-server does not exist
+                      message when build/bin/lectern-server does not exist; lectern-frame
+                      and lectern-window run it with --write-batching frame / window
   --gop4-players N    players of the 4 s GOP run (default: the first of --players; 0: none)
   --ramp-seconds S    players are started evenly over S seconds (default 8: two 4 s GOPs,
                       so join times are spread over the GOP)
@@ -141,11 +142,11 @@ CONF
   return 1
 }
 
-start_lectern() {  # sets port, server_pid, measure_pid
-  local dir="$work/lectern"
+start_lectern() {  # start_lectern [MODE]: sets port, server_pid, measure_pid
+  local dir="$work/lectern" mode=${1:-none}
   rm -rf "$dir"; mkdir -p "$dir/data"
   "$lectern" --open --threads 1 --rtmp-listen 127.0.0.1:0 --data-dir "$dir/data" \
-    >"$dir/stdout" 2>"$dir/stderr" &
+    --write-batching "$mode" >"$dir/stdout" 2>"$dir/stderr" &
   server_pid=$!
   measure_pid=$server_pid
   for _ in $(seq 100); do
@@ -163,7 +164,10 @@ start_lectern() {  # sets port, server_pid, measure_pid
 run_one() {
   local server=$1 n=$2 gop=$3
   local name="$server-$n-gop${gop}s"
-  "start_$server" || return 1
+  case "$server" in
+    lectern-*) start_lectern "${server#lectern-}" || return 1 ;;
+    *) "start_$server" || return 1 ;;
+  esac
   sleep 0.5  # let the server settle before the baseline sample
   local cpu0 rss0 mach0
   cpu0=$(cpu_ticks "$measure_pid"); rss0=$(rss_kib "$measure_pid")
@@ -210,6 +214,7 @@ row = [server, n, gop + " s",
        f((int(peak) - int(rss0)) / int(n) if int(n) else None, "{:.1f}"),
        f(s["first_frame_ms"]["median"]),
        f(s["delay_ms"]["median"], "{:.1f}") + " / " + f(s["delay_ms"]["p95"], "{:.1f}"),
+       f(s["audio_delay_ms"]["median"], "{:.1f}") + " / " + f(s["audio_delay_ms"]["p95"], "{:.1f}"),
        f(s["delivery_99pct_fraction"] * 100 if s["delivery_99pct_fraction"] is not None else None, "{:.1f}%"),
        str(s["stalls_total"]), str(s["players_failed"]),
        f(cpu_s, "{:.1f}") + " (" + f(user_s, "{:.1f}") + " user)",
@@ -232,7 +237,7 @@ PY
 
 for server in $servers; do
   case "$server" in
-    lectern)
+    lectern|lectern-none|lectern-frame|lectern-window)
       if [ ! -x "$lectern" ]; then
         echo "compare: skipping lectern: $lectern does not exist yet (build the server first)" >&2
         continue
@@ -242,7 +247,7 @@ for server in $servers; do
         echo "compare: skipping nginx: $nginx_bin or $rtmp_module missing (deploy/install-deps.sh)" >&2
         continue
       fi ;;
-    *) echo "compare: unknown server '$server' (lectern, nginx)" >&2; exit 2 ;;
+    *) echo "compare: unknown server '$server' (lectern, lectern-frame, lectern-window, nginx)" >&2; exit 2 ;;
   esac
   for n in $players; do run_one "$server" "$n" 2 || echo "compare: $server with $n players failed" >&2; done
   if [ "$gop4_players" -gt 0 ]; then
@@ -255,8 +260,8 @@ done
   echo
   sed 's/^/    /' "$out/machine.txt"
   echo
-  echo "| server | players | GOP | CPU s / 1000 player-min | RSS / player KiB | first frame median ms | added delay median / p95 ms | players with delivery >= 99% | stalls | failed | server CPU s (of it user) | bench CPU s | machine busy | other CPU s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| server | players | GOP | CPU s / 1000 player-min | RSS / player KiB | first frame median ms | added delay median / p95 ms | audio delay median / p95 ms | players with delivery >= 99% | stalls | failed | server CPU s (of it user) | bench CPU s | machine busy | other CPU s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$work/rows.tsv"
   echo
   echo "Definitions: tests/bench/README.md. Raw reports: the JSON files beside this one."

@@ -31,6 +31,7 @@ player::player(const asio::any_io_executor& ex, int id, const player_config& cfg
       playout_(std::chrono::milliseconds(cfg.stall_threshold_ms)) {
   stats_.id = id;
   stats_.delays = sample_set(1024, static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL);
+  stats_.audio_delays = sample_set(1024, static_cast<std::uint64_t>(id) * 0xC2B2AE3D27D4EB4FULL);
 }
 
 void player::stop() {
@@ -203,7 +204,7 @@ void player::on_video(const rtmp::message& m, clock::time_point arrival) {
   flv::video_header h;
   const bool frames = !flv::parse_video_header(m.payload, h) && h.has_frames();
   if (frames && !cfg_.audio_only) first_frame(h.is_keyframe(), arrival);
-  on_media(m, arrival, !cfg_.audio_only && frames);
+  on_media(m, arrival, !cfg_.audio_only && frames, false);
 }
 
 void player::on_audio(const rtmp::message& m, clock::time_point arrival) {
@@ -212,24 +213,29 @@ void player::on_audio(const rtmp::message& m, clock::time_point arrival) {
   const bool frames =
       !flv::parse_audio_header(m.payload, h) && !h.is_sequence_header() && !h.silence;
   if (frames && cfg_.audio_only) first_frame(true, arrival);
-  on_media(m, arrival, cfg_.audio_only && frames);
+  on_media(m, arrival, cfg_.audio_only && frames, frames);
 }
 
 // `measured`: a frame of the kind delay and the delivery baseline are taken from (video,
 // or audio with --audio-only). Sequence headers are not: servers send the cached ones to
-// every new player, long after the publisher sent them.
-void player::on_media(const rtmp::message& m, clock::time_point arrival, bool measured) {
+// every new player, long after the publisher sent them. `audio_frame`: an audio frame, whose
+// delay is also kept on its own (--write-batching frame holds audio, never video).
+void player::on_media(const rtmp::message& m, clock::time_point arrival, bool measured,
+                      bool audio_frame) {
   stats_.media_bytes += m.payload.size();
   if (!stats_.first_timestamp) stats_.first_timestamp = m.timestamp;
   stats_.last_timestamp = m.timestamp;
   set_playing();
   playout_.on_media(arrival, m.timestamp);
-  if (cfg_.log == nullptr || !measured) return;
+  if (cfg_.log == nullptr || !(measured || audio_frame)) return;
   send_record rec;
   if (!cfg_.log->find(fingerprint(m.type, m.payload), rec)) {
-    ++stats_.unmatched;
+    if (measured) ++stats_.unmatched;
     return;
   }
+  if (audio_frame && rec.sent >= play_sent_)
+    stats_.audio_delays.add(static_cast<float>(ms_between(rec.sent, arrival)));
+  if (!measured) return;
   ++stats_.matched;
   if (!have_baseline_) {
     have_baseline_ = true;

@@ -42,8 +42,9 @@ struct player_stats {
   std::optional<std::uint64_t> first_timestamp;  ///< of the first media message, ms
   std::uint64_t last_timestamp = 0;              ///< of the last media message, ms
   sample_set delays{1024, 1};                    ///< ms, messages the publisher sent after play
-  std::uint64_t matched = 0;                     ///< messages found in the publisher's log
-  std::uint64_t unmatched = 0;                   ///< media messages not found there
+  sample_set audio_delays{1024, 2};  ///< ms, audio frames alone (what audio batching adds)
+  std::uint64_t matched = 0;         ///< messages found in the publisher's log
+  std::uint64_t unmatched = 0;       ///< media messages not found there
   std::optional<double> delivery;
   std::vector<std::string> statuses;  ///< onStatus codes in order (the first k_max_statuses)
   std::uint64_t statuses_dropped = 0;
@@ -82,7 +83,8 @@ class player {
   void on_command(const shared::rtmp::message& m);
   void on_video(const shared::rtmp::message& m, clock::time_point arrival);
   void on_audio(const shared::rtmp::message& m, clock::time_point arrival);
-  void on_media(const shared::rtmp::message& m, clock::time_point arrival, bool measured);
+  void on_media(const shared::rtmp::message& m, clock::time_point arrival, bool measured,
+                bool audio_frame);
   void first_frame(bool keyframe, clock::time_point arrival);
   void set_playing();
 

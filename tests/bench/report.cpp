@@ -52,6 +52,7 @@ json distribution(std::vector<double>& v) {
 
 json connection(const player_stats& s) {
   std::vector<float> delays = s.delays.values();
+  std::vector<float> audio_delays = s.audio_delays.values();
   return {
       {"id", s.id},
       {"bytes", s.bytes},
@@ -69,6 +70,8 @@ json connection(const player_stats& s) {
       {"delay_ms_median", rounded(percentile(delays, 0.5))},
       {"delay_ms_p95", rounded(percentile(delays, 0.95))},
       {"delay_samples", s.delays.seen()},
+      {"audio_delay_ms_median", rounded(percentile(audio_delays, 0.5))},
+      {"audio_delay_ms_p95", rounded(percentile(audio_delays, 0.95))},
       {"delivery", rounded(s.delivery, 4)},
       {"matched", s.matched},
       {"unmatched", s.unmatched},
@@ -83,7 +86,7 @@ json connection(const player_stats& s) {
 
 // Totals and distributions over all players.
 struct totals {
-  std::vector<double> first_frame, delays, deliveries;
+  std::vector<double> first_frame, delays, audio_delays, deliveries;
   std::map<std::string, std::uint64_t> statuses, errors;
   std::uint64_t bytes = 0, media = 0, video = 0, audio = 0, stalls = 0, jumps = 0;
   std::uint64_t unmatched = 0, with_stalls = 0, failed = 0, with_errors = 0, playing = 0;
@@ -108,6 +111,8 @@ struct totals {
     if (s.first_is_keyframe) ++with_first, keyframe_first += *s.first_is_keyframe;
     if (s.delivery) deliveries.push_back(*s.delivery), delivered_99 += *s.delivery >= 0.99;
     delays.insert(delays.end(), s.delays.values().begin(), s.delays.values().end());
+    audio_delays.insert(audio_delays.end(), s.audio_delays.values().begin(),
+                        s.audio_delays.values().end());
     for (const auto& c : s.statuses) ++statuses[c];
     // Distinct messages are few (one target); the cap guards against a surprise.
     if (!s.error.empty() && (errors.size() < 20 || errors.count(s.error))) ++errors[s.error];
@@ -135,6 +140,7 @@ json summary(const std::vector<const player_stats*>& players, bool have_publishe
       {"first_frame_ms", distribution(t.first_frame)},
       {"first_is_keyframe_fraction", fraction(t.keyframe_first, t.with_first)},
       {"delay_ms", distribution(t.delays)},
+      {"audio_delay_ms", distribution(t.audio_delays)},
       {"bytes_total", t.bytes},
       {"media_bytes_total", t.media},
       {"mbit_per_s_in", rounded(elapsed_s > 0 ? t.bytes * 8 / elapsed_s / 1e6 : 0)},
@@ -238,6 +244,9 @@ void print_summary(std::FILE* to, const json& j) {
   std::fprintf(to, "  added delay  median %s, p95 %s\n",
                num(s["delay_ms"]["median"], " ms", 2).c_str(),
                num(s["delay_ms"]["p95"], " ms", 2).c_str());
+  std::fprintf(to, "  audio delay  median %s, p95 %s\n",
+               num(s["audio_delay_ms"]["median"], " ms", 2).c_str(),
+               num(s["audio_delay_ms"]["p95"], " ms", 2).c_str());
   std::fprintf(to, "  delivery     %s of players got >= 99%%, median %s\n",
                pct(s["delivery_99pct_fraction"]).c_str(), pct(s["delivery"]["median"]).c_str());
   std::fprintf(to, "  stalls       %llu in %llu players, %s in all\n", count(s["stalls_total"]),

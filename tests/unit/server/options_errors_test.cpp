@@ -38,6 +38,8 @@ TEST(options, bad_flag_values_name_the_flag) {
   expect_error(run({"--threads", "-1"}), "--threads: '-1' is not a whole number");
   expect_error(run({"--threads", "+1"}), "--threads");
   expect_error(run({"--open=maybe"}), "--open: 'maybe' is not a boolean");
+  expect_error(run({"--write-batching", "fast"}),
+               "--write-batching: 'fast' is not a write batching mode; use none, frame or window");
   expect_error(run({"--log-level", "verbose"}), "--log-level: 'verbose' is not a log level");
   expect_error(run({"--rtmp-listen", "1935"}), "--rtmp-listen: '1935' is not a listen address");
   expect_error(run({"--idle-timeout-ms", "10s"}), "--idle-timeout-ms", "milliseconds");

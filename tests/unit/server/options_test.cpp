@@ -33,7 +33,7 @@ TEST(options, defaults_without_any_source) {
   EXPECT_EQ(o.gop_cache_bytes, 32u << 20);
   EXPECT_EQ(o.gop_cache_ms, 20000ms);
   EXPECT_EQ(o.record_flush_interval, 1000ms);
-  EXPECT_TRUE(o.low_latency);
+  EXPECT_EQ(o.batching, write_batching::none);
   EXPECT_TRUE(o.webhook_urls.empty());
   EXPECT_TRUE(o.webhook_secret.empty());
 }
@@ -122,7 +122,7 @@ TEST(options, config_file_takes_native_toml_types) {
   ASSERT_FALSE(r.exit) << r.output;
   EXPECT_EQ(r.options.threads, 4u);
   EXPECT_TRUE(r.options.open);
-  EXPECT_FALSE(r.options.low_latency);
+  EXPECT_EQ(r.options.batching, write_batching::window);
   EXPECT_TRUE(r.options.record_all);
   EXPECT_EQ(r.options.max_message_size, 512u * 1024);
   EXPECT_EQ(r.options.subscriber_queue_bytes, 16u << 20);
@@ -166,8 +166,11 @@ TEST(options, boolean_flags_and_their_negations) {
   EXPECT_TRUE(run({"--open"}).options.open);
   EXPECT_FALSE(run({"--open", "--no-open"}).options.open);
   EXPECT_TRUE(run({"--no-open", "--open"}).options.open);
-  EXPECT_FALSE(run({"--no-low-latency"}).options.low_latency);
-  EXPECT_TRUE(run({"--no-low-latency", "--low-latency"}).options.low_latency);
+  EXPECT_EQ(run({"--no-low-latency"}).options.batching, write_batching::window);
+  EXPECT_EQ(run({"--no-low-latency", "--low-latency"}).options.batching, write_batching::none);
+  EXPECT_EQ(run({"--write-batching", "frame"}).options.batching, write_batching::frame);
+  EXPECT_EQ(run({"--write-batching=window", "--low-latency"}).options.batching,
+            write_batching::none);
   EXPECT_TRUE(run({"--record-all=yes"}).options.record_all);
   EXPECT_FALSE(run({"--record-all=0"}).options.record_all);
   // A boolean flag never takes the next argument as its value.
@@ -180,7 +183,8 @@ TEST(options, boolean_spellings_in_the_environment) {
     EXPECT_TRUE(run({}, {{"LECTERN_OPEN", yes}}).options.open) << yes;
   }
   for (const auto* no : {"false", "False", "0", "no", "NO"}) {
-    EXPECT_FALSE(run({}, {{"LECTERN_LOW_LATENCY", no}}).options.low_latency) << no;
+    EXPECT_EQ(run({}, {{"LECTERN_LOW_LATENCY", no}}).options.batching, write_batching::window)
+        << no;
   }
 }
 

@@ -101,6 +101,7 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"admin-session-hours", "3"},
       {"web-root", "/srv/lectern/web"},
       {"max-http-players", "7"},
+      {"write-batching", "window"},  // as low-latency false says: the two set one field
   };
   return values;
 }
@@ -111,7 +112,7 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.rtmp_listen, (listen_address{"127.0.0.1", 0}));
   EXPECT_EQ(o.http_listen, (listen_address{"::1", 9000}));
   EXPECT_TRUE(o.open);
-  EXPECT_FALSE(o.low_latency);
+  EXPECT_EQ(o.batching, write_batching::window);
   EXPECT_EQ(o.chunk_size, 128u);
   EXPECT_EQ(o.handshake_timeout, 500ms);
   EXPECT_EQ(o.idle_timeout, 600ms);
