@@ -227,6 +227,11 @@ asio::awaitable<void> flv_player::watchdog() {
       if (now - closing_since_ > k_goodbye_time) cut(close_reason_);
       continue;
     }
+    if (idle_ && !queue_.empty()) {
+      // Audio held by --write-batching frame goes out even if no video frame follows.
+      idle_ = false;
+      wake_.cancel();
+    }
     const auto oldest = writing_ ? batch_queued_at_ : queue_.oldest_queued_at(now);
     if (auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now)) {
       cut("too slow: " + verdict->why);

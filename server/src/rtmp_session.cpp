@@ -301,6 +301,9 @@ asio::awaitable<void> rtmp_session::watchdog() {
       co_return;
     }
     if (!playing || draining_) continue;
+    // --write-batching frame holds audio for the next video frame: a publisher that stalls
+    // must not leave it waiting (and counted as this player's lag).
+    if (!writing_ && !queue_.empty()) wake_writer();
     // Or the link cannot carry even audio and keyframes, for max_lag on end.
     const auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now);
     if (verdict) {

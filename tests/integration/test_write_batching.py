@@ -4,10 +4,15 @@ it) so that a class costs about a third of the writes; players must notice nothi
 - a player gets audio and video live: no audio frame is held back for long;
 - a student who turned video off (receiveVideo false) still hears continuous, live audio;
 - a stream without video (an audio-only teacher) plays live;
+- audio held for a video frame that never comes (the teacher's connection stalls) still goes
+  out, and the players are not taken for too slow;
 - the other modes (window, and the default none) deliver the same stream.
 """
 
 import time
+
+from flv import FlvTag
+from rtmp_client import start_playing
 
 import harness
 from harness import IntegrationTest, progress_seconds, wait_until
@@ -78,6 +83,36 @@ class WriteBatchingTest(IntegrationTest):
         self.publish_live(server, "radio", extra_out=("-vn",))
         media = self.play_for(server, "radio", 3.0)
         self.assert_live_audio(media, 3.0)
+
+    def test_held_audio_goes_out_when_the_teacher_stalls(self):
+        # A raw publisher sends 10 AAC frames (230 ms) and then nothing, its connection
+        # open (a teacher whose network stalls). The last frames wait for a video frame
+        # that does not come; they must still reach the player, which must not be cut as
+        # too slow (--max-lag-ms 1000) for what the server itself held back.
+        server = self.start_server("--write-batching", "frame", "--max-lag-ms", "1000")
+        player = self.rtmp_client(server.port)
+        sid = start_playing(player, "stall")
+        player.read_in_background()
+        teacher = self.rtmp_client(server.port)
+        teacher.handshake()
+        teacher.connect("live", server.port)
+        tsid = teacher.create_stream()
+        teacher.publish(tsid, "stall")
+        teacher.wait_status("NetStream.Publish.Start", 5)
+        teacher.send_flv_tag(tsid, FlvTag(harness.MSG_AUDIO, 0, bytes([0xAF, 0x00, 0x12, 0x10])))
+        for i in range(10):
+            teacher.send_flv_tag(tsid, FlvTag(harness.MSG_AUDIO, i * 23,
+                                              bytes([0xAF, 0x01]) + bytes([i]) * 200))
+            time.sleep(0.02)  # pacing media (one read each), not synchronization
+        sent = time.monotonic()
+        last = player.wait_seen(lambda m: m.type == harness.MSG_AUDIO and m.timestamp == 9 * 23
+                                and not m.is_sequence_header(), 5, "the last audio frame")
+        harness.note(f"the last held frame arrived {(last.received_at - sent) * 1000:.0f} ms "
+                     f"after it was sent")
+        time.sleep(2.0)  # twice --max-lag-ms with the teacher silent
+        self.assertNotIn("NetStream.Play.InsufficientBW", player.statuses())
+        self.assertFalse(player.closed, "the player was disconnected")
+        self.assertEqual(sid, 1)
 
     def test_window_batching_plays_live(self):
         server = self.start_server("--write-batching", "window")
