@@ -194,13 +194,24 @@ void rtmp_session::wake_writer() {
   if (flush_scheduled_ || writing_ || closing_) return;
   flush_scheduled_ = true;
   if (server_.options.batching != write_batching::window || draining_) {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    if (worker_.due_writes.empty()) {
+      asio::post(worker_.context, [&w = worker_] { write_due(w); });
+    }
+    worker_.due_writes.push_back(shared_from_this());
   } else {
     // Throughput mode: give the publisher a few ms to add more to this write.
     wake_.expires_after(k_player_batch_wait);
     wake_.async_wait(
         [self = shared_from_this()](const boost::system::error_code&) { self->flush(); });
   }
+}
+
+void rtmp_session::write_due(worker& w) {
+  // Swapped out first: a flush may wake another writer (a reply, a close), which then goes
+  // into a new round with its own post.
+  w.writing_now.swap(w.due_writes);
+  for (const auto& s : w.writing_now) s->flush();
+  w.writing_now.clear();
 }
 
 void rtmp_session::flush() {

@@ -58,6 +58,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   // I/O (rtmp_session.cpp)
   boost::asio::awaitable<void> reader();
   void flush();
+  static void write_due(worker& w);  // flush() every session in w.due_writes
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
   void wake_writer();

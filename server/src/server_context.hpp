@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "authorizer.hpp"
 #include "log.hpp"
@@ -38,11 +39,16 @@ struct server_context {
   std::atomic<bool> stopping{false};
 };
 
-/// One worker thread: its io_context and the sessions that live on it. `sessions` is
-/// touched only on this worker's thread.
+/// One worker thread: its io_context and the sessions that live on it. `sessions` and
+/// `due_writes` are touched only on this worker's thread.
 struct worker {
   boost::asio::io_context context{1};
   std::unordered_map<std::uint64_t, std::weak_ptr<rtmp_session>> sessions;
+  /// Players whose writers are due (rtmp_session::wake_writer), written by one posted
+  /// handler: a message to 1,000 players costs one post, not 1,000 (each of which would
+  /// allocate its handler: Asio recycles only a few per thread).
+  std::vector<std::shared_ptr<rtmp_session>> due_writes;
+  std::vector<std::shared_ptr<rtmp_session>> writing_now;  // due_writes being run (reused)
 };
 
 }  // namespace lectern::server
