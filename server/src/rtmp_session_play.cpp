@@ -7,7 +7,6 @@
 #include <filesystem>
 
 #include "classroom_authorizer.hpp"
-#include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
 #include "rtmp_net_stream.hpp"
@@ -145,21 +144,10 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
 }
 
 shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item& item) const {
-  if (s.id == k_common_play_stream_id && out_chunk_size_ == server_.options.chunk_size) {
-    return item.wire;
-  }
-  // A player on another message stream id gets its own encoding.
-  const auto& m = item.media;
-  rtmp::message_header h;
-  h.chunk_stream_id = m.is_audio()   ? rtmp::k_csid_audio
-                      : m.is_video() ? rtmp::k_csid_video
-                                     : rtmp::k_csid_data;
-  h.type = static_cast<std::uint8_t>(m.type);
-  h.stream_id = s.id;
-  h.timestamp = m.timestamp;
-  auto wire = std::make_shared<shared::bytes>();
-  if (m.payload) (void)rtmp::chunk_writer::write_standalone(h, *m.payload, out_chunk_size_, *wire);
-  return wire;
+  // Our chunk size is the server's from connect on (a client cannot change what we send
+  // with), so every player can share the item's encodings; the check only guards that.
+  if (out_chunk_size_ == item.chunk_size) return item.wire_for(s.id);
+  return encode_live_wire(item.media, s.id, out_chunk_size_);
 }
 
 void rtmp_session::on_live(std::uint32_t stream_id, const live_item_ptr& item) {
