@@ -52,7 +52,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   // One message stream of this connection (createStream).
   struct net_stream;
   struct live_player;
-  enum class role : std::uint8_t { idle, publishing, playing_live, playing_vod };
+  enum class role : std::uint8_t { idle, publishing, playing_live, opening_vod, playing_vod };
+  struct vod_request;  // a play of a recording while the file is opened off this thread
 
   // I/O (rtmp_session.cpp)
   boost::asio::awaitable<void> reader();
@@ -98,7 +99,13 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
 
   // Playing (rtmp_session_play.cpp)
   void play_live(net_stream& s, const std::shared_ptr<live_stream>& live, bool reset);
-  bool play_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset);
+  void open_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset,
+                shared::rtmp::play_mode mode);
+  void on_vod_opened(const vod_request& r, std::unique_ptr<vod_source> src, std::error_code ec,
+                     std::uint32_t indexed_ms);
+  void play_vod(net_stream& s, std::unique_ptr<vod_source> src, bool reset);
+  void play_absent(net_stream& s, shared::rtmp::play_mode mode, bool reset);
+  void get_stream_length(const shared::rtmp::command& c);
   void on_live(std::uint32_t stream_id, const live_item_ptr& item);
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);

@@ -198,6 +198,7 @@ void rtmp_session::stop_stream(net_stream& s, bool tell_client) {
                     "Stopped playing " + s.key + ".");
       }
       break;
+    case role::opening_vod:  // the answer of the open in flight is ignored
     case role::playing_vod:
       s.vod_generation = ++vod_generations_;
       queue_.drop_stream(s.id);
