@@ -14,10 +14,33 @@ namespace lectern::server {
 
 struct rtmp_session::live_player final : live_subscriber {
   live_player(rtmp_session& s, std::uint32_t id) : session(s), stream_id(id) {}
-  void on_live(const live_item_ptr& item) override { session.on_live(stream_id, item); }
-  void on_gap() override { session.queue_.wait_for_keyframe(stream_id); }
+  void on_live(const live_item_ptr& item) override {
+    if (switching_to) {
+      session.on_switch_live(stream_id, item);
+    } else {
+      session.on_live(stream_id, item);
+    }
+  }
+  void on_gap() override {
+    if (!switching_to) session.queue_.wait_for_keyframe(stream_id);
+  }
   rtmp_session& session;
   std::uint32_t stream_id;
+  bool switching_to = false;  ///< the stream a play2 switch waits on, not the one playing
+};
+
+/// A play2 switch or swap waiting for the new stream's next keyframe (or, for a player
+/// without video, its next audio frame); the current stream plays on meanwhile.
+struct rtmp_session::pending_switch {
+  std::string name;
+  std::string key;
+  access_decision access;
+  std::shared_ptr<live_stream> live;
+  std::unique_ptr<live_player> player;
+  live_item_ptr metadata;  // the new stream's start state, sent just before the cut
+  live_item_ptr video_header;
+  live_item_ptr audio_header;
+  bool abandoned = false;  ///< its publisher left: cancelled on the next turn of the loop
 };
 
 struct rtmp_session::net_stream {
@@ -40,6 +63,12 @@ struct rtmp_session::net_stream {
 
   // playing live
   std::unique_ptr<live_player> player;
+  std::unique_ptr<pending_switch> next;  ///< a play2 switch waiting for its cut
+  /// Added to the stream's timestamps for this player: after a switch the new stream's
+  /// timeline continues where the old one stopped (a player's clock never goes back).
+  std::int64_t ts_offset = 0;
+  std::uint64_t last_ts = 0;   ///< newest media timestamp queued to the player
+  std::uint64_t ts_floor = 0;  ///< media below it (the new stream's, before the cut) is skipped
 
   // playing a recording
   std::unique_ptr<vod_source> vod;

@@ -124,6 +124,7 @@ void rtmp_session::on_command(const rtmp::message& m) {
   if (name == rtmp::k_cmd_create_stream) return on_create_stream(c);
   if (name == rtmp::k_cmd_publish) return on_publish(c, m.stream_id);
   if (name == rtmp::k_cmd_play) return on_play(c, m.stream_id);
+  if (name == rtmp::k_cmd_play2) return on_play2(c, m.stream_id);
   if (name == rtmp::k_cmd_pause) return on_pause(c, m.stream_id);
   if (name == rtmp::k_cmd_seek) return on_seek(c, m.stream_id);
   if (name == rtmp::k_cmd_receive_audio) return on_receive(c, m.stream_id, false);

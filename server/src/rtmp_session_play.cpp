@@ -19,6 +19,10 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
     close("protocol error: malformed play: " + ec.message());
     return;
   }
+  start_play(p, stream_id);
+}
+
+void rtmp_session::start_play(const rtmp::play_command& p, std::uint32_t stream_id) {
   auto* sp = stream_or_create(stream_id);
   if (sp == nullptr) return;
   auto& s = *sp;
@@ -109,18 +113,34 @@ void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& 
   queue_items(s, j.items, true);
 }
 
-outbound_queue::entry rtmp_session::entry_for(const net_stream& s, const live_item& item,
-                                              bool burst, clock::time_point now) const {
-  return live_queue_entry(item, wire_for(s, item), s.id, burst, now);
-}
-
 void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
                               clock::time_point now) {
   const auto& m = item.media;
   if ((m.is_audio() && !s.receive_audio) || (m.is_video() && !s.receive_video)) return;
-  if (queue_.push_media(entry_for(s, item, burst, now)) && (m.is_audio() || m.is_video())) {
-    ++media_out_;
+  const auto shifted = static_cast<std::int64_t>(m.timestamp) + s.ts_offset;
+  const auto ts = static_cast<std::uint64_t>(std::max<std::int64_t>(shifted, 0));
+  // After a play2 switch: the new stream's audio from just before its keyframe.
+  if (ts < s.ts_floor && item.what == live_item::kind::media) return;
+  queue_at(s, item, ts, burst, now);
+}
+
+void rtmp_session::queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp,
+                            bool burst, clock::time_point now) {
+  const auto& m = item.media;
+  shared::shared_bytes wire;
+  if (timestamp == m.timestamp) {
+    wire = wire_for(s, item);
+  } else {
+    // Shifted onto this player's timeline (after a switch): an encoding of its own.
+    auto retimed = m;
+    retimed.timestamp = timestamp;
+    wire = encode_live_wire(retimed, s.id, out_chunk_size_);
   }
+  auto e = live_queue_entry(item, std::move(wire), s.id, burst, now);
+  e.timestamp = timestamp;
+  const bool media = m.is_audio() || m.is_video();
+  if (media) s.last_ts = std::max(s.last_ts, timestamp);
+  if (queue_.push_media(std::move(e)) && media) ++media_out_;
 }
 
 void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst) {
