@@ -2,12 +2,58 @@
 
 #include <algorithm>
 
+#include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/flv_writer.hpp"
 
 namespace lectern::server {
 
 namespace rtmp = shared::rtmp;
 namespace flv = shared::flv;
+
+shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint32_t stream_id,
+                                      std::uint32_t chunk_size) {
+  if (!m.payload) return nullptr;
+  rtmp::message_header h;
+  h.chunk_stream_id = m.is_audio()   ? rtmp::k_csid_audio
+                      : m.is_video() ? rtmp::k_csid_video
+                                     : rtmp::k_csid_data;
+  h.type = static_cast<std::uint8_t>(m.type);
+  h.stream_id = stream_id;
+  h.timestamp = m.timestamp;
+  h.length = static_cast<std::uint32_t>(m.size());
+  auto wire = std::make_shared<shared::bytes>();
+  wire->reserve(rtmp::chunk_writer::standalone_size(h, chunk_size));
+  // The payload size was checked by the chunk reader (max message size < 16 MiB), so
+  // encoding cannot fail; an empty wire would only make players skip the item.
+  (void)rtmp::chunk_writer::write_standalone(h, *m.payload, chunk_size, *wire);
+  return wire;
+}
+
+shared::shared_bytes live_item::wire_for(std::uint32_t stream_id) const {
+  if (stream_id == k_common_play_stream_id || !wire) return wire;
+  const auto find = [&]() -> shared::shared_bytes {
+    for (std::size_t i = 0; i < alternates_used_; ++i) {
+      if ((*alternates_)[i].stream_id == stream_id) return (*alternates_)[i].wire;
+    }
+    return nullptr;
+  };
+  {
+    std::lock_guard lock(alternates_mutex_);
+    if (auto w = find()) return w;
+    if (alternates_used_ == k_max_alternate_wires) {
+      return encode_live_wire(media, stream_id, chunk_size);  // full: this player's own copy
+    }
+  }
+  // Encoded outside the lock: a keyframe is a large copy, and the other worker threads'
+  // players of this item must not wait for it.
+  auto mine = encode_live_wire(media, stream_id, chunk_size);
+  std::lock_guard lock(alternates_mutex_);
+  if (auto w = find()) return w;  // another thread's player was first: share its bytes
+  if (alternates_used_ == k_max_alternate_wires) return mine;
+  if (!alternates_) alternates_ = std::make_unique<alternate_wires>();
+  (*alternates_)[alternates_used_++] = {stream_id, mine};
+  return mine;
+}
 
 shared::shared_bytes live_item::flv_tag() const {
   std::call_once(flv_once_, [this] {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -14,8 +15,14 @@ namespace lectern::server {
 
 /// The message stream id players' media goes out on when they play on the first stream a
 /// connection creates (createStream returns 1 first: ffmpeg, OBS, librtmp, Flash). Items
-/// are encoded once for it; a player on another stream id encodes its own copy.
+/// are encoded for it when they are made; other stream ids get a shared encoding on demand
+/// (live_item::wire_for).
 inline constexpr std::uint32_t k_common_play_stream_id = 1;
+
+/// `m` as one RTMP message with a type-0 header on its chunk stream (audio, video or data),
+/// message stream `stream_id`, chunked at `chunk_size`; null without a payload.
+shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint32_t stream_id,
+                                      std::uint32_t chunk_size);
 
 /// One immutable unit of a live stream, shared by every player of the stream and by the
 /// GOP cache. Built once by the publisher's thread.
@@ -32,7 +39,19 @@ struct live_item {
   /// The whole message chunked with a type-0 header for k_common_play_stream_id at the
   /// server's chunk size: the exact bytes most players send.
   shared::shared_bytes wire;
-  std::uint64_t seq = 0;  ///< position in the stream, for joining without gaps or repeats
+  std::uint32_t chunk_size = 0;  ///< the chunk size of `wire` and of wire_for()'s encodings
+  std::uint64_t seq = 0;         ///< position in the stream, for joining without gaps or repeats
+
+  /// Message stream ids besides k_common_play_stream_id whose encoding an item keeps: a
+  /// teacher's camera and screen on one connection, a client whose first createStream gave
+  /// 2. Beyond them a player encodes its own copy.
+  static constexpr std::size_t k_max_alternate_wires = 4;
+  /// The item encoded for message stream `stream_id` at `chunk_size`: `wire` for
+  /// k_common_play_stream_id; for another id the encoding built by the first player on that
+  /// id and shared by all later ones (thread-safe), so 1,000 players on stream id 2 cost one
+  /// encoding per item, not 1,000. Past k_max_alternate_wires ids, a fresh private copy.
+  /// Null for an item without payload (events).
+  shared::shared_bytes wire_for(std::uint32_t stream_id) const;
 
   /// The item as one FLV tag (header, data, PreviousTagSize) for HTTP-FLV and WS-FLV
   /// players, on the stream's timeline; null for events and for what FLV cannot carry
@@ -41,8 +60,19 @@ struct live_item {
   shared::shared_bytes flv_tag() const;
 
  private:
+  struct alternate_wire {
+    std::uint32_t stream_id = 0;
+    shared::shared_bytes wire;
+  };
+  using alternate_wires = std::array<alternate_wire, k_max_alternate_wires>;
+
   mutable std::once_flag flv_once_;
   mutable shared::shared_bytes flv_;
+  // Guards the two below. Held for a lookup or an insert only, never while encoding.
+  mutable std::mutex alternates_mutex_;
+  // Allocated by the first player on another stream id: most items never need it.
+  mutable std::unique_ptr<alternate_wires> alternates_;
+  mutable std::size_t alternates_used_ = 0;
 };
 
 using live_item_ptr = std::shared_ptr<const live_item>;

@@ -4,7 +4,6 @@
 #include <boost/asio/post.hpp>
 
 #include "lectern/shared/amf0.hpp"
-#include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/data_message.hpp"
 
 namespace lectern::server {
@@ -14,17 +13,6 @@ using shared::media_message;
 namespace rtmp = shared::rtmp;
 
 namespace {
-
-std::uint32_t chunk_stream_for(rtmp::message_type t) noexcept {
-  switch (t) {
-    case rtmp::message_type::audio:
-      return rtmp::k_csid_audio;
-    case rtmp::message_type::video:
-      return rtmp::k_csid_video;
-    default:
-      return rtmp::k_csid_data;
-  }
-}
 
 timestamp_mapper::track track_of(const media_message& m) noexcept {
   if (m.is_audio()) return timestamp_mapper::track::audio;
@@ -99,22 +87,8 @@ live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {
   item->what = k;
   item->seq = ++seq_;
   item->media = std::move(m);
-  if (item->media.payload) {
-    rtmp::message_header h;
-    h.chunk_stream_id = chunk_stream_for(item->media.type);
-    h.type = static_cast<std::uint8_t>(item->media.type);
-    h.stream_id = k_common_play_stream_id;
-    h.timestamp = item->media.timestamp;
-    auto wire = std::make_shared<shared::bytes>();
-    wire->reserve(
-        rtmp::chunk_writer::standalone_size({h.chunk_stream_id, h.type, h.stream_id, h.timestamp,
-                                             static_cast<std::uint32_t>(item->media.size())},
-                                            limits_.chunk_size));
-    // The payload size was checked by the chunk reader (max message size < 16 MiB), so
-    // encoding cannot fail; an empty wire would only make players skip the item.
-    (void)rtmp::chunk_writer::write_standalone(h, *item->media.payload, limits_.chunk_size, *wire);
-    item->wire = std::move(wire);
-  }
+  item->chunk_size = limits_.chunk_size;
+  item->wire = encode_live_wire(item->media, k_common_play_stream_id, limits_.chunk_size);
   return item;
 }
 

@@ -13,13 +13,28 @@
 namespace lectern::server {
 
 struct rtmp_session::live_player final : live_subscriber {
-  // Owned by `stream` (net_stream::player) and unsubscribed before it goes: the stream is
-  // reached directly, without a lookup per message per player.
+  // Owned by `stream` (net_stream::player, or its pending switch) and unsubscribed before
+  // it goes: the stream is reached directly, without a lookup per message per player.
   live_player(rtmp_session& s, net_stream& n) : session(s), stream(n) {}
-  void on_live(const live_item_ptr& item) override { session.on_live(stream, item); }
+  void on_live(const live_item_ptr& item) override;
   void on_gap() override;
   rtmp_session& session;
   net_stream& stream;
+  bool switching_to = false;  ///< the stream a play2 switch waits on, not the one playing
+};
+
+/// A play2 switch or swap waiting for the new stream's next keyframe (or, for a player
+/// without video, its next audio frame); the current stream plays on meanwhile.
+struct rtmp_session::pending_switch {
+  std::string name;
+  std::string key;
+  access_decision access;
+  std::shared_ptr<live_stream> live;
+  std::unique_ptr<live_player> player;
+  live_item_ptr metadata;  // the new stream's start state, sent just before the cut
+  live_item_ptr video_header;
+  live_item_ptr audio_header;
+  bool abandoned = false;  ///< its publisher left: cancelled on the next turn of the loop
 };
 
 struct rtmp_session::net_stream {
@@ -42,6 +57,12 @@ struct rtmp_session::net_stream {
 
   // playing live
   std::unique_ptr<live_player> player;
+  std::unique_ptr<pending_switch> next;  ///< a play2 switch waiting for its cut
+  /// Added to the stream's timestamps for this player: after a switch the new stream's
+  /// timeline continues where the old one stopped (a player's clock never goes back).
+  std::int64_t ts_offset = 0;
+  std::uint64_t last_ts = 0;   ///< newest media timestamp queued to the player
+  std::uint64_t ts_floor = 0;  ///< media below it (the new stream's, before the cut) is skipped
 
   // playing a recording
   std::unique_ptr<vod_source> vod;
@@ -50,8 +71,16 @@ struct rtmp_session::net_stream {
   std::uint32_t vod_position_ms = 0;
 };
 
+inline void rtmp_session::live_player::on_live(const live_item_ptr& item) {
+  if (switching_to) {
+    session.on_switch_live(stream.id, item);
+  } else {
+    session.on_live(stream, item);
+  }
+}
+
 inline void rtmp_session::live_player::on_gap() {
-  session.queue_.wait_for_keyframe(stream.id);
+  if (!switching_to) session.queue_.wait_for_keyframe(stream.id);
 }
 
 }  // namespace lectern::server

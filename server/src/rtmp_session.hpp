@@ -53,7 +53,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   // One message stream of this connection (createStream).
   struct net_stream;
   struct live_player;
-  enum class role : std::uint8_t { idle, publishing, playing_live, playing_vod };
+  enum class role : std::uint8_t { idle, publishing, playing_live, opening_vod, playing_vod };
+  struct vod_request;  // a play of a recording while the file is opened off this thread
 
   // I/O (rtmp_session.cpp)
   boost::asio::awaitable<void> reader();
@@ -79,6 +80,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   void on_create_stream(const shared::rtmp::command& c);
   void on_publish(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_play(const shared::rtmp::command& c, std::uint32_t stream_id);
+  void start_play(const shared::rtmp::play_command& p, std::uint32_t stream_id);
   void on_pause(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_seek(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_receive(const shared::rtmp::command& c, std::uint32_t stream_id, bool video);
@@ -100,18 +102,33 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
 
   // Playing (rtmp_session_play.cpp)
   void play_live(net_stream& s, const std::shared_ptr<live_stream>& live, bool reset);
-  bool play_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset);
+  void open_vod(net_stream& s, const std::string& file, std::uint32_t start_ms, bool reset,
+                shared::rtmp::play_mode mode);
+  void on_vod_opened(const vod_request& r, std::unique_ptr<vod_source> src, std::error_code ec,
+                     std::uint32_t indexed_ms);
+  void play_vod(net_stream& s, std::unique_ptr<vod_source> src, bool reset);
+  void play_absent(net_stream& s, shared::rtmp::play_mode mode, bool reset);
+  void get_stream_length(const shared::rtmp::command& c);
   void on_live(net_stream& s, const live_item_ptr& item);
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);
-  outbound_queue::entry entry_for(const net_stream& s, const live_item& item, bool burst,
-                                  clock::time_point now) const;
+  void queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp, bool burst,
+                clock::time_point now);
   shared::shared_bytes wire_for(const net_stream& s, const live_item& item) const;
   static boost::asio::awaitable<void> vod_pump(std::shared_ptr<rtmp_session> self,
                                                std::uint32_t stream_id, std::uint64_t generation);
   boost::asio::awaitable<void> serve();
   void start_vod_pump(net_stream& s);
   void send_play_start(net_stream& s, bool reset, std::string_view what);
+
+  // play2: NetStreamPlayOptions transitions (rtmp_session_switch.cpp)
+  struct pending_switch;
+  void on_play2(const shared::rtmp::command& c, std::uint32_t stream_id);
+  void start_switch(net_stream& s, const shared::rtmp::play2_command& p);
+  void on_switch_live(std::uint32_t stream_id, const live_item_ptr& item);
+  void complete_switch(net_stream& s, const live_item_ptr& cut);
+  void cancel_switch(net_stream& s);
+  void send_transition_complete(net_stream& s, const std::string& from, std::uint64_t at);
 
   boost::asio::ip::tcp::socket socket_;
   server_context& server_;

@@ -124,6 +124,7 @@ void rtmp_session::on_command(const rtmp::message& m) {
   if (name == rtmp::k_cmd_create_stream) return on_create_stream(c);
   if (name == rtmp::k_cmd_publish) return on_publish(c, m.stream_id);
   if (name == rtmp::k_cmd_play) return on_play(c, m.stream_id);
+  if (name == rtmp::k_cmd_play2) return on_play2(c, m.stream_id);
   if (name == rtmp::k_cmd_pause) return on_pause(c, m.stream_id);
   if (name == rtmp::k_cmd_seek) return on_seek(c, m.stream_id);
   if (name == rtmp::k_cmd_receive_audio) return on_receive(c, m.stream_id, false);
@@ -140,24 +141,7 @@ void rtmp_session::on_command(const rtmp::message& m) {
     reply_result(c.transaction_id);
     return;
   }
-  if (name == rtmp::k_cmd_get_stream_length) {
-    rtmp::stream_name_command s;
-    double seconds = 0;
-    if (!rtmp::parse_stream_name_command(c, s)) {
-      const auto parsed = parse_stream_name(s.stream_name);
-      if (parsed.valid) {
-        auto file = server_.recordings_dir / app_ / (parsed.name + ".flv");
-        std::error_code ec;
-        if (auto src = vod_source::open(file, ec)) seconds = src->duration_ms() / 1000.0;
-      }
-    }
-    rtmp::command r;
-    r.name = std::string(rtmp::k_cmd_result);
-    r.transaction_id = c.transaction_id;
-    r.args.emplace_back(seconds);
-    send_command(r, 0);
-    return;
-  }
+  if (name == rtmp::k_cmd_get_stream_length) return get_stream_length(c);
   // releaseStream, FCPublish, FCUnpublish, FCSubscribe and calls we do not implement: a
   // result keeps clients that wait for one going (OBS and ffmpeg send these before publish).
   if (c.transaction_id != 0) reply_result(c.transaction_id);

@@ -1,13 +1,9 @@
 // play(name, start, duration, reset) (RTMP spec 7.2.2.1, FMS semantics): live with a
 // GOP-cache start, or a recording paced in real time; pause, seek, receiveAudio/Video.
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <filesystem>
 
 #include "classroom_authorizer.hpp"
-#include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
 #include "rtmp_net_stream.hpp"
@@ -15,19 +11,7 @@
 
 namespace lectern::server {
 
-namespace asio = boost::asio;
 namespace rtmp = shared::rtmp;
-
-namespace {
-
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
-// A recording is sent this far ahead of real time at least, even to a client that never
-// announced a buffer, so that playback does not stutter on scheduling jitter.
-constexpr std::uint32_t k_min_vod_lead_ms = 1000;
-// VOD waits instead of dropping when this much is queued for a connection.
-constexpr std::size_t k_vod_queue_high = 1u << 20;
-
-}  // namespace
 
 void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   rtmp::play_command p;
@@ -35,6 +19,10 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
     close("protocol error: malformed play: " + ec.message());
     return;
   }
+  start_play(p, stream_id);
+}
+
+void rtmp_session::start_play(const rtmp::play_command& p, std::uint32_t stream_id) {
   auto* sp = stream_or_create(stream_id);
   if (sp == nullptr) return;
   auto& s = *sp;
@@ -75,20 +63,23 @@ void rtmp_session::on_play(const rtmp::command& c, std::uint32_t stream_id) {
   std::error_code ec;
   const bool have_file = std::filesystem::is_regular_file(file, ec);
   if (mode != rtmp::play_mode::live_only && have_file) {
-    const auto start = p.start > 0 ? static_cast<std::uint32_t>(p.start) : 0;
-    if (play_vod(s, file, start, p.reset)) {
-      observe(s, true);
-      return;
-    }
-  }
-  if (mode == rtmp::play_mode::recorded) {
-    send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
-                "There is no recording named " + key + ".");
+    open_vod(s, file, p.start > 0 ? static_cast<std::uint32_t>(p.start) : 0, p.reset, mode);
     return;
   }
-  // FMS semantics: a live stream nobody publishes yet is waited for (students who join
-  // before the teacher); PublishNotify tells the player when it starts.
-  play_live(s, live ? live : server_.streams.acquire(key), p.reset);
+  play_absent(s, mode, p.reset);
+}
+
+// Neither live nor (playable) recorded: StreamNotFound for play(name, start >= 0), else
+// FMS semantics: a live stream nobody publishes yet is waited for (students who join
+// before the teacher); PublishNotify tells the player when it starts.
+void rtmp_session::play_absent(net_stream& s, rtmp::play_mode mode, bool reset) {
+  if (mode == rtmp::play_mode::recorded) {
+    send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
+                "There is no recording named " + s.key + ".");
+    return;
+  }
+  auto live = server_.streams.acquire(s.key);
+  play_live(s, live, reset);
   observe(s, true);
 }
 
@@ -122,18 +113,34 @@ void rtmp_session::play_live(net_stream& s, const std::shared_ptr<live_stream>& 
   queue_items(s, j.items, true);
 }
 
-outbound_queue::entry rtmp_session::entry_for(const net_stream& s, const live_item& item,
-                                              bool burst, clock::time_point now) const {
-  return live_queue_entry(item, wire_for(s, item), s.id, burst, now);
-}
-
 void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
                               clock::time_point now) {
   const auto& m = item.media;
   if ((m.is_audio() && !s.receive_audio) || (m.is_video() && !s.receive_video)) return;
-  if (queue_.push_media(entry_for(s, item, burst, now)) && (m.is_audio() || m.is_video())) {
-    ++media_out_;
+  const auto shifted = static_cast<std::int64_t>(m.timestamp) + s.ts_offset;
+  const auto ts = static_cast<std::uint64_t>(std::max<std::int64_t>(shifted, 0));
+  // After a play2 switch: the new stream's audio from just before its keyframe.
+  if (ts < s.ts_floor && item.what == live_item::kind::media) return;
+  queue_at(s, item, ts, burst, now);
+}
+
+void rtmp_session::queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp,
+                            bool burst, clock::time_point now) {
+  const auto& m = item.media;
+  shared::shared_bytes wire;
+  if (timestamp == m.timestamp) {
+    wire = wire_for(s, item);
+  } else {
+    // Shifted onto this player's timeline (after a switch): an encoding of its own.
+    auto retimed = m;
+    retimed.timestamp = timestamp;
+    wire = encode_live_wire(retimed, s.id, out_chunk_size_);
   }
+  auto e = live_queue_entry(item, std::move(wire), s.id, burst, now);
+  e.timestamp = timestamp;
+  const bool media = m.is_audio() || m.is_video();
+  if (media) s.last_ts = std::max(s.last_ts, timestamp);
+  if (queue_.push_media(std::move(e)) && media) ++media_out_;
 }
 
 void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst) {
@@ -145,21 +152,10 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
 }
 
 shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item& item) const {
-  if (s.id == k_common_play_stream_id && out_chunk_size_ == server_.options.chunk_size) {
-    return item.wire;
-  }
-  // A player on another message stream id gets its own encoding.
-  const auto& m = item.media;
-  rtmp::message_header h;
-  h.chunk_stream_id = m.is_audio()   ? rtmp::k_csid_audio
-                      : m.is_video() ? rtmp::k_csid_video
-                                     : rtmp::k_csid_data;
-  h.type = static_cast<std::uint8_t>(m.type);
-  h.stream_id = s.id;
-  h.timestamp = m.timestamp;
-  auto wire = std::make_shared<shared::bytes>();
-  if (m.payload) (void)rtmp::chunk_writer::write_standalone(h, *m.payload, out_chunk_size_, *wire);
-  return wire;
+  // Our chunk size is the server's from connect on (a client cannot change what we send
+  // with), so every player can share the item's encodings; the check only guards that.
+  if (out_chunk_size_ == item.chunk_size) return item.wire_for(s.id);
+  return encode_live_wire(item.media, s.id, out_chunk_size_);
 }
 
 void rtmp_session::on_live(net_stream& ns, const live_item_ptr& item) {
@@ -205,6 +201,10 @@ void rtmp_session::on_pause(const rtmp::command& c, std::uint32_t stream_id) {
     }
     return;
   }
+  if (s->what == role::opening_vod) {
+    s->paused = p.pause;  // play_vod() honours it when the file is open
+    return;
+  }
   if (s->what != role::playing_vod) return;
   if (p.pause) {
     s->paused = true;
@@ -223,6 +223,13 @@ void rtmp_session::on_seek(const rtmp::command& c, std::uint32_t stream_id) {
   rtmp::seek_command k;
   auto* s = stream(stream_id);
   if (s == nullptr || rtmp::parse_seek(c, k)) return;
+  if (s->what == role::opening_vod) {
+    // The file is still being opened: it will start there.
+    s->vod_position_ms = static_cast<std::uint32_t>(std::max(0.0, k.milliseconds));
+    send_status(s->id, rtmp::k_level_status, rtmp::k_seek_notify,
+                "Seeking " + s->key + " to " + std::to_string(s->vod_position_ms) + " ms.");
+    return;
+  }
   if (s->what != role::playing_vod) {
     send_status(stream_id, rtmp::k_level_error, "NetStream.Seek.Failed",
                 "Only recordings can seek; a live stream plays at the live edge.");
@@ -239,96 +246,6 @@ void rtmp_session::on_seek(const rtmp::command& c, std::uint32_t stream_id) {
   send_status(s->id, rtmp::k_level_status, rtmp::k_play_start,
               "Started playing " + s->key + " at " + std::to_string(at) + " ms.");
   if (!s->paused) start_vod_pump(*s);
-}
-
-bool rtmp_session::play_vod(net_stream& s, const std::string& file, std::uint32_t start_ms,
-                            bool reset) {
-  std::error_code ec;
-  auto src = vod_source::open(file, ec);
-  if (!src) {
-    server_.log.warn("rtmp", "conn " + std::to_string(id_) + ": cannot play recording " + file +
-                                 ": " + ec.message());
-    return false;
-  }
-  s.what = role::playing_vod;
-  s.vod = std::move(src);
-  s.vod_timer = std::make_unique<asio::steady_timer>(worker_.context);
-  s.vod_position_ms = s.vod->seek(start_ms);
-  activity_ = "played recording " + s.key;
-  send(rtmp::make_user_control(rtmp::stream_is_recorded{s.id}));
-  send_play_start(s, reset, "recording");
-  if (const auto& md = s.vod->metadata()) {
-    auto m = rtmp::make_on_metadata(*md, s.id);
-    send(m);
-  }
-  server_.log.info("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " plays recording " +
-                               s.key + " from " + std::to_string(s.vod_position_ms) + " ms");
-  start_vod_pump(s);
-  return true;
-}
-
-void rtmp_session::start_vod_pump(net_stream& s) {
-  const auto generation = s.vod_generation = ++vod_generations_;
-  asio::co_spawn(worker_.context, vod_pump(shared_from_this(), s.id, generation), asio::detached);
-}
-
-// Sends a recording paced by its timestamps, up to the client's buffer length ahead of
-// real time, and tells the client when it ends (NetStream.Play.Stop, then
-// onPlayStatus NetStream.Play.Complete, as FMS does).
-asio::awaitable<void> rtmp_session::vod_pump(std::shared_ptr<rtmp_session> self,
-                                             std::uint32_t stream_id, std::uint64_t generation) {
-  auto& me = *self;
-  const auto current = [&]() -> net_stream* {
-    auto* s = me.stream(stream_id);
-    return s && s->what == role::playing_vod && s->vod_generation == generation && !me.closing_
-               ? s
-               : nullptr;
-  };
-  auto* s = current();
-  if (s == nullptr) co_return;
-  const auto wall_start = clock::now();
-  const auto media_start = s->vod_position_ms;
-  vod_item item;
-  for (;;) {
-    s = current();
-    if (s == nullptr) co_return;
-    if (!s->vod->next(item)) break;
-    const auto lead = std::chrono::milliseconds(std::max(s->buffer_ms, k_min_vod_lead_ms));
-    const auto media_offset =
-        std::chrono::milliseconds(item.timestamp > media_start ? item.timestamp - media_start : 0);
-    const auto due = wall_start + media_offset - lead;
-    while (clock::now() < due || me.queue_.bytes() > k_vod_queue_high) {
-      s->vod_timer->expires_at(clock::now() < due ? due
-                                                  : clock::now() + std::chrono::milliseconds(10));
-      co_await s->vod_timer->async_wait(k_use);
-      s = current();
-      if (s == nullptr) co_return;
-    }
-    s->vod_position_ms = item.timestamp;
-    rtmp::message m;
-    m.stream_id = s->id;
-    m.timestamp = item.timestamp;
-    if (item.is_data) {
-      m.chunk_stream_id = rtmp::k_csid_data;
-      m.type = static_cast<std::uint8_t>(rtmp::message_type::data_amf0);
-      m.payload = item.data;
-    } else {
-      if ((item.media.is_audio() && !s->receive_audio) ||
-          (item.media.is_video() && !s->receive_video)) {
-        continue;
-      }
-      m = item.media.to_message(item.media.is_audio() ? rtmp::k_csid_audio : rtmp::k_csid_video);
-      m.stream_id = s->id;
-      m.timestamp = item.timestamp;
-      ++me.media_out_;
-    }
-    me.send(m);
-  }
-  me.send(rtmp::make_user_control(rtmp::stream_eof{s->id}));
-  me.send_status(s->id, rtmp::k_level_status, rtmp::k_play_stop,
-                 "Finished playing " + s->key + ".");
-  me.send_data_status(s->id, "onPlayStatus", "NetStream.Play.Complete",
-                      "Reached the end of " + s->key + ".");
 }
 
 }  // namespace lectern::server

@@ -190,14 +190,19 @@ void rtmp_session::stop_stream(net_stream& s, bool tell_client) {
       server_.log.info("rtmp", "conn " + std::to_string(id_) + " stopped publishing " + s.key);
       break;
     case role::playing_live:
+      cancel_switch(s);
       if (s.live && s.player) s.live->unsubscribe(worker_.context, s.player.get());
       s.player.reset();
+      s.ts_offset = 0;  // a new play starts on the stream's own timeline (Play.Reset)
+      s.last_ts = 0;
+      s.ts_floor = 0;
       queue_.drop_stream(s.id);  // a play that follows starts with a fresh burst
       if (tell_client) {
         send_status(s.id, rtmp::k_level_status, rtmp::k_play_stop,
                     "Stopped playing " + s.key + ".");
       }
       break;
+    case role::opening_vod:  // the answer of the open in flight is ignored
     case role::playing_vod:
       s.vod_generation = ++vod_generations_;
       queue_.drop_stream(s.id);

@@ -19,6 +19,7 @@
 #include "server_context.hpp"
 #include "stream_registry.hpp"
 #include "text.hpp"
+#include "vod_library.hpp"
 
 namespace lectern::server {
 
@@ -47,12 +48,14 @@ struct server::impl {
         log(l),
         streams(stream_limits(o)),
         finalizer(make_finalizer(l, this)),
+        vod(std::make_unique<vod_library>()),
         control(std::make_unique<control_plane>(o, l, streams)),
         context{options,
                 log,
                 streams,
                 control->auth(),
                 *finalizer,
+                *vod,
                 &control->observer(),
                 o.data_dir / "recordings"} {
     const auto n = o.resolved_threads();
@@ -86,6 +89,8 @@ struct server::impl {
   logger& log;
   stream_registry streams;
   std::unique_ptr<recording_finalizer> finalizer;
+  // Its threads post answers to the workers' contexts: stopped (run() does it) before those go.
+  std::unique_ptr<vod_library> vod;
   std::unique_ptr<control_plane> control;
   server_context context;
   std::vector<std::unique_ptr<worker>> workers;
@@ -262,6 +267,7 @@ int server::run() {
   // Worker 0 runs here. Once stopping, each loop ends when its clients are gone.
   main_ctx.run();
   for (auto& t : threads) t.join();
+  m.vod.reset();  // joins its threads before the workers' contexts are destroyed
   m.finalizer->wait_idle();
   m.control->close_store();
   m.log.info("server", "stopped");

@@ -19,6 +19,7 @@ namespace lectern::server {
 
 class rtmp_session;
 class recording_finalizer;
+class vod_library;
 
 /// What every connection needs from the server, passed in (no globals).
 struct server_context {
@@ -27,6 +28,7 @@ struct server_context {
   stream_registry& streams;
   authorizer& auth;
   recording_finalizer& finalizer;
+  vod_library& vod;  ///< opens recordings for VOD players off the network threads
   /// The classroom layer (null for a bare relay): told of publications and playbacks.
   rtmp_observer* observer = nullptr;
   std::filesystem::path recordings_dir;  ///< <data-dir>/recordings

@@ -25,19 +25,33 @@ std::optional<shared::amf::value> on_metadata_of(shared::byte_view body) {
 
 }  // namespace
 
-std::unique_ptr<vod_source> vod_source::open(const std::filesystem::path& file,
-                                             std::error_code& ec) {
-  std::unique_ptr<vod_source> s(new vod_source());
-  s->map_ = mapped_file::open(file, ec);
-  if (ec) return nullptr;
+std::shared_ptr<const vod_index> vod_index::build(shared::byte_view file, std::error_code& ec) {
+  auto out = std::make_shared<vod_index>();
   flv::index_options io;
   io.recover = true;
-  if ((ec = flv::build_index(s->map_.data(), s->index_, io))) return nullptr;
-  for (const auto& t : s->index_.tags) {
+  if ((ec = flv::build_index(file, out->tags, io))) return nullptr;
+  for (const auto& t : out->tags.tags) {
     if (t.type != flv::tag_type::script) break;  // metadata counts only before the frames
-    if ((s->metadata_ = on_metadata_of(flv::file_index::data(t, s->map_.data())))) break;
+    if ((out->metadata = on_metadata_of(flv::file_index::data(t, file)))) break;
   }
-  return s;
+  return out;
+}
+
+std::size_t vod_index::footprint() const noexcept {
+  return sizeof(*this) + tags.tags.capacity() * sizeof(flv::tag_entry) +
+         tags.keyframes.capacity() * sizeof(flv::keyframe_entry);
+}
+
+vod_source::vod_source(mapped_file map, std::shared_ptr<const vod_index> index)
+    : map_(std::move(map)), shared_(std::move(index)), index_(shared_->tags) {}
+
+std::unique_ptr<vod_source> vod_source::open(const std::filesystem::path& file,
+                                             std::error_code& ec) {
+  auto map = mapped_file::open(file, ec);
+  if (ec) return nullptr;
+  auto index = vod_index::build(map.data(), ec);
+  if (!index) return nullptr;
+  return std::make_unique<vod_source>(std::move(map), std::move(index));
 }
 
 std::uint32_t vod_source::seek(std::uint32_t ms) {

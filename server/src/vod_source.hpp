@@ -1,5 +1,6 @@
 // Reads a recording for VOD playback (FMS play(name, start >= 0), seek, pause): a read-only
-// mapping of the file and its tag index, built once at open. See docs/recording.md.
+// mapping of the file and its tag index. The index is immutable and may be shared by every
+// player of the same version of the file (vod_library keeps it). See docs/recording.md.
 #pragma once
 
 #include <array>
@@ -26,10 +27,25 @@ struct vod_item {
   std::uint32_t timestamp = 0;  ///< ms on the file's timeline
 };
 
+/// What playing a recording needs besides its bytes: where every tag is, and the file's
+/// onMetaData. Immutable once built, so players of one version of a file share it.
+struct vod_index {
+  shared::flv::file_index tags;
+  std::optional<shared::amf::value> metadata;  ///< before the first frame, if any
+
+  /// Indexes a mapped recording in recover mode (see vod_source::open for the errors).
+  static std::shared_ptr<const vod_index> build(shared::byte_view file, std::error_code& ec);
+  /// Heap bytes the index holds, for the cache's bound.
+  std::size_t footprint() const noexcept;
+};
+
 /// A recording opened for one player: position, seek, next tag. Not thread-safe: one per
 /// player. The mapping shares the file's pages with every other player of it.
 class vod_source {
  public:
+  /// A player of `map` with its index (`index` must have been built from these bytes).
+  vod_source(mapped_file map, std::shared_ptr<const vod_index> index);
+
   /// Maps and indexes `file` in recover mode: a file cut by a crash plays up to its last
   /// complete tag, and damage in the middle is skipped. Errors: the file system's (e.g.
   /// std::errc::no_such_file_or_directory), recording_error::not_a_file, and the FLV header's
@@ -40,9 +56,13 @@ class vod_source {
   /// The largest audio/video timestamp (recordings start at 0), or 0 without media.
   std::uint32_t duration_ms() const noexcept { return index_.max_timestamp; }
   /// The file's onMetaData object if it has one before its first frame.
-  const std::optional<shared::amf::value>& metadata() const noexcept { return metadata_; }
+  const std::optional<shared::amf::value>& metadata() const noexcept { return shared_->metadata; }
   /// Bytes that recover mode skipped as damage (0 for a healthy file).
   std::uint64_t skipped_bytes() const noexcept { return index_.skipped_bytes; }
+  /// Tags in the file's index.
+  std::size_t tag_count() const noexcept { return index_.tags.size(); }
+  /// The index, for sharing with the next player of the same file version.
+  const std::shared_ptr<const vod_index>& index() const noexcept { return shared_; }
 
   /// Positions at the keyframe at or before `ms` (the first keyframe if none is before; at
   /// the end if `ms` is beyond duration_ms()). Without video keyframes (audio only), at the
@@ -56,14 +76,13 @@ class vod_source {
   bool next(vod_item& out);
 
  private:
-  vod_source() = default;
   void seek_without_keyframes(std::uint32_t ms);
   void fill(const shared::flv::tag_entry& t, std::uint32_t timestamp, vod_item& out) const;
 
   mapped_file map_;
-  shared::flv::file_index index_;
-  std::optional<shared::amf::value> metadata_;
-  std::size_t position_ = 0;  // next tag in index_.tags
+  std::shared_ptr<const vod_index> shared_;
+  const shared::flv::file_index& index_;  // shared_->tags
+  std::size_t position_ = 0;              // next tag in index_.tags
   // Sequence headers to replay after a seek (tag positions, k_npos when none), then position_.
   std::array<std::size_t, 2> configs_{shared::flv::k_npos, shared::flv::k_npos};
   std::size_t next_config_ = 2;
