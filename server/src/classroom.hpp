@@ -99,6 +99,8 @@ class classroom final : public rtmp_observer {
   void apply(runtime& rt, room_effects&& fx);
   void close_rtmp(runtime& rt, const std::function<bool(const rtmp_activity&)>& which,
                   const std::string& reason);
+  /// Drops a's &participant= claim unless the room has that participant with a's role.
+  void check_claim(runtime& rt, rtmp_activity& a) const;
   void tick();
   void maybe_retire(std::int64_t room_id);
   void attendance_join(std::int64_t room_id, std::string key, std::string participant,

@@ -63,6 +63,8 @@ class room_state {
 
   /// The live state for the HTTP API.
   nlohmann::json snapshot() const;
+  /// The role of a participant of the room (connected or within its resume grace).
+  std::optional<participant_role> role_of(std::string_view participant_id) const;
   /// The participant a speak grant's publish token belongs to.
   std::optional<std::string> participant_for_publish_token(std::string_view token) const;
   /// The stream a participant may publish ("live/3-p7"), whether granted or not.

@@ -109,6 +109,12 @@ void room_state::kick_participant(const std::string& id, room_effects& fx) {
   remove_participant(id, fx);
 }
 
+std::optional<participant_role> room_state::role_of(std::string_view participant_id) const {
+  const auto it = participants_.find(participant_id);
+  if (it == participants_.end()) return std::nullopt;
+  return it->second.role;
+}
+
 nlohmann::json room_state::snapshot() const {
   json people = json::array();
   for (const auto& [id, p] : participants_) {

@@ -1,0 +1,74 @@
+"""Attendance, class sessions and the live state as an admin reads them: a player's
+&participant= claim is checked against the room's roster, a class's attendance lists
+everyone who was there while it ran, who started a class, and the live state lists only
+what is still there."""
+
+from harness import IntegrationTest, main, wait_until
+from ws_client import WsClient
+
+
+def op(name):
+    return lambda m: m.get("op") == name
+
+
+class AttendanceTest(IntegrationTest):
+    def setUp(self) -> None:
+        super().setUp()
+        self.server, self.api, self.admin = self.classroom_server()
+        status, _, self.room = self.api.request("POST", "/api/v1/rooms", token=self.admin,
+                                                json={"name": "Biology"})
+        self.assertEqual(status, 201)
+        self.rid = self.room["id"]
+
+    def join(self, role: str, name: str) -> WsClient:
+        ws = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
+                              f"?token={self.room[f'{role}_token']}&name={name}")
+        self.addCleanup(ws.close)
+        ws.me = ws.wait_for(op("welcome"), 5)["you"]["id"]  # type: ignore[attr-defined]
+        return ws
+
+    def attendance(self, query: str = "") -> list:
+        status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/attendance{query}",
+                                           token=self.admin)
+        self.assertEqual(status, 200, body)
+        return body["attendance"]
+
+    def rows_via(self, via: str) -> list:
+        return [r for r in self.attendance() if r["via"] == via]
+
+    def test_a_players_participant_claim_is_checked(self) -> None:
+        teacher = self.join("teacher", "Mr%20Darwin")
+        ana = self.join("student", "Ana")
+        student = self.room["student_token"]
+        # A made-up id, and the teacher's id with a student token: neither may hide the
+        # player from the attendance.
+        for claim in ("p999", teacher.me):
+            before = len(self.rows_via("rtmp"))
+            self.player_client(self.server, f"{self.rid}?token={student}&participant={claim}")
+            wait_until(lambda: len(self.rows_via("rtmp")) > before, 5,
+                       f"an attendance row for the player claiming {claim}")
+        rows = self.rows_via("rtmp")
+        self.assertEqual([r["role"] for r in rows], ["student", "student"])
+        # ... nor make a kick of that participant cut it: the player is not the teacher's.
+        # A student's own id is believed: no second row, and its kick ends the player.
+        player, _ = self.player_client(self.server,
+                                       f"{self.rid}?token={student}&participant={ana.me}")
+        wait_until(lambda: any(p["participant"] == ana.me for p in self.live()["players"]), 5,
+                   "Ana's player in the live state")
+        self.assertEqual(len(self.rows_via("rtmp")), 2)
+        status, _, body = self.api.request("POST", f"/api/v1/rooms/{self.rid}/kick",
+                                           token=self.admin, json={"participant": ana.me})
+        self.assertEqual(status, 200, body)
+        self.assertTrue(player.wait_closed(5), "the kicked student's player stays open")
+        claims = sorted(p["participant"] for p in self.live()["players"])
+        self.assertEqual(claims, ["", ""], "the unchecked claims are not shown as participants")
+
+    def live(self) -> dict:
+        status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
+                                           token=self.admin)
+        self.assertEqual(status, 200, body)
+        return body
+
+
+if __name__ == "__main__":
+    main()
