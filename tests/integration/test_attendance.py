@@ -2,6 +2,7 @@
 &participant= claim is checked against the room's roster, a class's attendance lists
 everyone who was there while it ran, who started a class, and the live state lists only
 what is still there."""
+import time
 
 from harness import IntegrationTest, main, wait_until
 from ws_client import WsClient
@@ -62,6 +63,35 @@ class AttendanceTest(IntegrationTest):
         self.assertTrue(player.wait_closed(5), "the kicked student's player stays open")
         claims = sorted(p["participant"] for p in self.live()["players"])
         self.assertEqual(claims, ["", ""], "the unchecked claims are not shown as participants")
+
+    def sessions(self) -> list:
+        status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/sessions",
+                                           token=self.admin)
+        self.assertEqual(status, 200, body)
+        return body["sessions"]
+
+    def test_a_class_lists_who_waited_for_it(self) -> None:
+        gone = self.join("student", "Gone")
+        wait_until(lambda: len(self.attendance()) == 1, 5, "Gone's attendance row")
+        gone.close()
+        wait_until(lambda: self.attendance()[0]["left_at"] is not None, 5, "Gone's leave")
+        early = self.join("student", "Early")  # waits in the room for the class
+        teacher = self.join("teacher", "Mr%20Darwin")
+        teacher.send_json({"op": "class.start", "id": 1})
+        self.assertTrue(teacher.wait_for(lambda m: m.get("op") == "result", 5)["ok"])
+        session = wait_until(lambda: self.sessions(), 5, "the class session")[0]
+        late = self.join("student", "Late")
+        wait_until(lambda: len(self.attendance()) == 4, 5, "four attendance rows")
+        names = {r["name"] for r in self.attendance(f"?session={session['id']}")}
+        self.assertEqual(names, {"Early", "Mr Darwin", "Late"})
+        status, _, csv = self.api.request(
+            "GET", f"/api/v1/rooms/{self.rid}/attendance.csv?session={session['id']}",
+            token=self.admin)
+        self.assertEqual(status, 200)
+        text = csv if isinstance(csv, str) else csv.decode()
+        self.assertEqual(sorted(line.split(",")[1] for line in text.splitlines()[1:]),
+                         ["Early", "Late", "Mr Darwin"])
+        del early, late
 
     def live(self) -> dict:
         status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
