@@ -272,9 +272,10 @@ void classroom::emit(std::string type, json data) {
   if (hooks_ != nullptr) hooks_->emit(std::move(type), std::move(data));
 }
 
-void classroom::attendance_join(std::int64_t room_id, std::string key, std::string participant,
+void classroom::attendance_join(runtime& rt, std::string key, std::string participant,
                                 std::string role, std::string name, std::string via,
                                 std::string peer) {
+  const auto room_id = rt.id;
   attendance_fields f;
   f.room_id = room_id;
   f.participant_id = participant;
@@ -283,16 +284,21 @@ void classroom::attendance_join(std::int64_t room_id, std::string key, std::stri
   f.via = std::move(via);
   f.peer = std::move(peer);
   f.joined_at = now_ms_();
-  db_.post([rows = attendance_rows_, key = std::move(key), f = std::move(f)](database& db) mutable {
-    if (auto open = db.class_sessions.open_for(f.room_id)) f.class_session_id = open->id;
-    (*rows)[key] = db.attendance.join(f);
-  });
+  const bool queued =
+      db_.post([rows = attendance_rows_, key, f = std::move(f)](database& db) mutable {
+        if (auto open = db.class_sessions.open_for(f.room_id)) f.class_session_id = open->id;
+        (*rows)[key] = db.attendance.join(f);
+      });
+  if (queued) rt.attendance_open.insert(std::move(key));
   emit("participant.joined",
        json{{"room_id", room_id}, {"participant", participant}, {"role", role}, {"name", name}});
 }
 
-void classroom::attendance_leave(std::string key) {
-  db_.post([rows = attendance_rows_, key = std::move(key), now = now_ms_()](database& db) {
+void classroom::attendance_leave(runtime& rt, const std::string& key) {
+  // A row whose join was queued must get its left_at, or it says the participant never
+  // left: the leave is never dropped for a full queue (there is one per queued join).
+  if (rt.attendance_open.erase(key) == 0) return;
+  db_.post_essential([rows = attendance_rows_, key, now = now_ms_()](database& db) {
     const auto it = rows->find(key);
     if (it == rows->end()) return;
     db.attendance.leave(it->second, now);
@@ -413,7 +419,7 @@ void classroom::on_play_start(const rtmp_activity& activity) {
     const std::string via = rtmp ? "rtmp" : "http";
     const std::string name = (rtmp ? "RTMP player " : "Browser player ") + a.peer;
     const auto key = player_key(a);
-    attendance_join(a.access.room_id, key, key, a.access.role, name, via, a.peer);
+    attendance_join(rt, key, key, a.access.role, name, via, a.peer);
   });
 }
 
@@ -429,7 +435,7 @@ void classroom::on_play_stop(const rtmp_activity& activity) {
               rt.rtmp.erase(it);
               if (!anonymous_player(a)) return;
               const auto key = player_key(a);
-              attendance_leave(key);
+              attendance_leave(rt, key);
               emit("participant.left",
                    json{{"room_id", room}, {"participant", key}, {"role", a.access.role}});
             });

@@ -103,9 +103,10 @@ class classroom final : public rtmp_observer {
   void check_claim(runtime& rt, rtmp_activity& a) const;
   void tick();
   void maybe_retire(std::int64_t room_id);
-  void attendance_join(std::int64_t room_id, std::string key, std::string participant,
-                       std::string role, std::string name, std::string via, std::string peer);
-  void attendance_leave(std::string key);
+  /// Both run with the room's lock held, so that a leave is queued after its join.
+  void attendance_join(runtime& rt, std::string key, std::string participant, std::string role,
+                       std::string name, std::string via, std::string peer);
+  void attendance_leave(runtime& rt, const std::string& key);
   void emit(std::string type, nlohmann::json data);
 
   store& db_;

@@ -26,6 +26,9 @@ struct classroom::runtime {
   // Publications of the teacher's stream: a reconnecting teacher's new session starts
   // before the old one is told to stop, so "live" is a count, not a flag.
   int teacher_publications = 0;
+  // Attendance keys whose join row was queued: their leave is stored whatever the queue's
+  // state (classroom::attendance_leave). At most one per connection of the room.
+  std::set<std::string> attendance_open;
   bool teacher_live() const { return teacher_publications > 0; }
 };
 

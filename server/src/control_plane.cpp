@@ -100,8 +100,9 @@ struct control_plane::impl {
   }
 
   static std::unique_ptr<store> open_store(const server_options& o, logger& l) {
-    return store::open(o.data_dir / "lectern.db",
-                       [&l](std::string_view e) { l.error("store", std::string(e)); });
+    return store::open(
+        o.data_dir / "lectern.db", [&l](std::string_view e) { l.error("store", std::string(e)); },
+        o.store_queue);
   }
 
   static std::unique_ptr<webhooks> make_webhooks(const server_options& o, logger& l) {
