@@ -226,11 +226,12 @@ void classroom::apply(runtime& rt, room_effects&& fx) {
   }
   if (fx.class_live) {
     const bool live = *fx.class_live;
-    db_.post([room = rt.id, live, now = now_ms_()](database& db) {
-      auto open = db.class_sessions.open_for(room);
-      if (live && !open) db.class_sessions.start(room, now, "teacher");
-      if (!live && open) db.class_sessions.end(open->id, now);
-    });
+    db_.post(
+        [room = rt.id, live, by = std::move(fx.class_started_by), now = now_ms_()](database& db) {
+          auto open = db.class_sessions.open_for(room);
+          if (live && !open) db.class_sessions.start(room, now, by.empty() ? "teacher" : by);
+          if (!live && open) db.class_sessions.end(open->id, now);
+        });
     emit(live ? "class.started" : "class.ended", json{{"room_id", rt.id}});
   }
   for (const auto& [stream, token] : fx.speak_granted) {

@@ -191,8 +191,11 @@ struct classroom::participant_handler final : ws_connection::handler,
       refuse(k_close_no_room, "not_found", "the room no longer exists");
       return;
     }
-    auto r = rt.state->join(handle, role, name, owner.now_ms_(),
-                            resume.empty() ? std::nullopt : std::optional<std::string>(resume));
+    const std::string account =
+        role == participant_role::admin && admin ? admin->username : std::string();
+    auto r =
+        rt.state->join(handle, role, name, owner.now_ms_(),
+                       resume.empty() ? std::nullopt : std::optional<std::string>(resume), account);
     if (!r.ok) {
       refuse(r.close_code != 0 ? r.close_code : k_close_room_full,
              r.error_code.empty() ? "refused" : r.error_code,

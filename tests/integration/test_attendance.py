@@ -2,7 +2,6 @@
 &participant= claim is checked against the room's roster, a class's attendance lists
 everyone who was there while it ran, who started a class, and the live state lists only
 what is still there."""
-import time
 
 from harness import IntegrationTest, main, wait_until
 from ws_client import WsClient
@@ -92,6 +91,25 @@ class AttendanceTest(IntegrationTest):
         self.assertEqual(sorted(line.split(",")[1] for line in text.splitlines()[1:]),
                          ["Early", "Late", "Mr Darwin"])
         del early, late
+
+    def test_who_started_a_class(self) -> None:
+        admin = WsClient.connect(f"ws://127.0.0.1:{self.server.http_port}/api/v1/ws"
+                                 f"?room={self.rid}&name=Principal",
+                                 headers={"Authorization": f"Bearer {self.admin}"})
+        self.addCleanup(admin.close)
+        admin.wait_for(op("welcome"), 5)
+        admin.send_json({"op": "class.start", "id": 1})
+        self.assertTrue(admin.wait_for(lambda m: m.get("op") == "result", 5)["ok"])
+        first = wait_until(lambda: self.sessions(), 5, "the admin's class")[0]
+        self.assertEqual(first["started_by"], "admin:admin")  # the account, not the shown name
+        admin.send_json({"op": "class.end", "id": 2})
+        admin.wait_for(lambda m: m.get("op") == "result" and m.get("id") == 2, 5)
+        teacher = self.join("teacher", "Mr%20Darwin")
+        teacher.send_json({"op": "class.start", "id": 1})
+        teacher.wait_for(lambda m: m.get("op") == "result", 5)
+        latest = wait_until(lambda: len(self.sessions()) == 2 and self.sessions(), 5,
+                            "the teacher's class")[0]
+        self.assertEqual(latest["started_by"], "teacher")
 
     def live(self) -> dict:
         status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
