@@ -510,12 +510,16 @@ std::size_t classroom::rooms_active() const {
 asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
   json state{{"room_id", room_id}, {"teacher_live", false}, {"participants", json::array()}};
   std::vector<rtmp_activity> activities;
+  std::vector<bool> publishes;  // decided with the room's lock held, not from the figures
   if (const auto rt = find_runtime(room_id)) {
     std::lock_guard lock(rt->mutex);
     if (rt->state) state = rt->state->snapshot();
     state["room_id"] = room_id;
     state["teacher_live"] = rt->teacher_live();
-    for (const auto& [k, a] : rt->rtmp) activities.push_back(a);
+    for (const auto& [k, a] : rt->rtmp) {
+      activities.push_back(a);
+      publishes.push_back(rt->publishing.contains(k));
+    }
   }
   const auto stats = co_await players_stats(activities);
   json publishers = json::array();
@@ -529,7 +533,9 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
            {"role", a.access.role},
            {"participant", a.access.participant},
            {"transport", a.transport}};
-    if (const auto& st = stats[i]) {
+    if (publishes[i]) {
+      publishers.push_back(std::move(p));
+    } else if (const auto& st = stats[i]) {
       p["buffer_ms"] = st->buffer_ms;
       p["bytes_out"] = st->bytes_out;
       p["dropped_messages"] = st->dropped_messages;
@@ -538,9 +544,9 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
       p["paused"] = st->paused;
       p["audio_only"] = !st->receive_video;
       players.push_back(std::move(p));
-    } else {
-      publishers.push_back(std::move(p));
     }
+    // A player without figures went away while its thread was asked: it is not listed (it
+    // used to appear as a publisher, since only players have figures).
   }
   state["publishers"] = std::move(publishers);
   state["players"] = std::move(players);

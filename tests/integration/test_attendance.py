@@ -2,7 +2,9 @@
 &participant= claim is checked against the room's roster, a class's attendance lists
 everyone who was there while it ran, who started a class, and the live state lists only
 what is still there."""
+import threading
 
+from api_client import Api
 from harness import IntegrationTest, main, wait_until
 from ws_client import WsClient
 
@@ -110,6 +112,37 @@ class AttendanceTest(IntegrationTest):
         latest = wait_until(lambda: len(self.sessions()) == 2 and self.sessions(), 5,
                             "the teacher's class")[0]
         self.assertEqual(latest["started_by"], "teacher")
+
+    def test_live_state_lists_no_player_as_a_publisher(self) -> None:
+        # Players come and go while admins read the live state: whatever moment a reading
+        # catches, a player is never shown as a publisher (nobody publishes here).
+        student = self.room["student_token"]
+        seen: list = []
+        stop = threading.Event()
+
+        def poll() -> None:
+            api = Api(self.server.http)
+            while not stop.is_set():
+                _, _, body = api.request("GET", f"/api/v1/rooms/{self.rid}/live",
+                                         token=self.admin)
+                seen.extend(body.get("publishers", []))
+
+        pollers = [threading.Thread(target=poll, daemon=True) for _ in range(3)]
+        for t in pollers:
+            t.start()
+        try:
+            for _ in range(4):
+                players = [self.player_client(self.server, f"{self.rid}?token={student}")[0]
+                           for _ in range(30)]
+                wait_until(lambda: len(self.live()["players"]) == 30, 10, "30 players")
+                for p in players:
+                    p.close()
+                wait_until(lambda: not self.live()["players"], 10, "the players gone")
+        finally:
+            stop.set()
+            for t in pollers:
+                t.join(10)
+        self.assertEqual(seen, [], "players shown as publishers")
 
     def live(self) -> dict:
         status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
