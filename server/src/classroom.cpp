@@ -126,10 +126,14 @@ void classroom::start(asio::io_context& ctx) {
   };
   timer_->expires_after(k_tick);
   timer_->async_wait(ticker{this});
+  start_persist_timer(ctx);
 }
 
 void classroom::stop() {
   if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+  if (persist_timer_) {
+    asio::post(persist_timer_->get_executor(), [t = persist_timer_.get()] { t->cancel(); });
+  }
   std::vector<std::shared_ptr<runtime>> all;
   {
     std::lock_guard lock(mutex_);
@@ -208,18 +212,7 @@ void classroom::apply(runtime& rt, room_effects&& fx) {
       if (it != rt.conns.end()) it->second->send(d.frame);
     }
   }
-  for (auto& p : fx.persist) {
-    db_.post([room = rt.id, p = std::move(p), now = now_ms_()](database& db) {
-      std::vector<shared_slot_change> changes;
-      for (auto& w : p.writes) {
-        changes.push_back({w.slot, w.value_json, static_cast<std::int64_t>(w.version)});
-      }
-      if (p.cleared) {
-        db.shared_objects.clear(room, p.name, static_cast<std::int64_t>(p.version), now);
-      }
-      db.shared_objects.save(room, p.name, static_cast<std::int64_t>(p.version), changes, now);
-    });
-  }
+  queue_objects(rt, std::move(fx.persist));
   for (const auto& [h, code] : fx.close) {
     const auto it = rt.conns.find(h);
     if (it != rt.conns.end()) it->second->close(code, std::string(close_reason(code)));
@@ -334,6 +327,8 @@ void classroom::maybe_retire(std::int64_t room_id) {
   std::lock_guard l(rt.mutex);  // map lock, then room lock: the one order used
   if (!rt.loaded || !rt.pending.empty() || !rt.conns.empty() || !rt.rtmp.empty()) return;
   if (rt.state && !rt.state->empty()) return;
+  // Before the room's store job that may load it again (FIFO): its latest values first.
+  if (!rt.unsaved.empty()) post_batch(rt);
   rt.retired = true;
   runtimes_.erase(it);
 }
@@ -496,6 +491,7 @@ void classroom::room_deleted(std::int64_t room_id) {
   // The room is gone: the leaves and unpublishes that follow must not write its shared
   // objects back (their rows went with the room: FOREIGN KEY failures in the log).
   rt->state.reset();
+  rt->unsaved.take();
 }
 
 std::size_t classroom::ws_clients() const {

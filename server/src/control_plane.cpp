@@ -195,6 +195,13 @@ struct control_plane::impl {
     stats.add_counter_fn("lectern_store_dropped_writes_total",
                          "Database writes dropped because the queue was full",
                          [this] { return static_cast<double>(db->dropped()); });
+    stats.add_counter_fn("lectern_so_store_batches_total",
+                         "Shared-object batches handed to the database (one per room at most "
+                         "waits)",
+                         [this] { return static_cast<double>(classes.so_batches()); });
+    stats.add_counter_fn("lectern_so_writes_coalesced_total",
+                         "Shared-object slot writes replaced by a later one before being stored",
+                         [this] { return static_cast<double>(classes.so_writes_coalesced()); });
     if (hooks) hooks->add_metrics(stats);
   }
 
@@ -320,6 +327,7 @@ void control_plane::stop() {
 }
 
 void control_plane::close_store() {
+  impl_->classes.flush_objects();  // batched shared-object changes, before the queue runs out
   impl_->db->stop();
 }
 
