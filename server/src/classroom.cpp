@@ -21,7 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto k_tick = std::chrono::seconds(1);
+constexpr std::chrono::milliseconds k_tick{1000};
 
 std::string stream_of(std::string_view key) {
   constexpr std::string_view app = "live/";
@@ -114,19 +114,27 @@ classroom::classroom(store& db, room_directory& rooms, logger& log, webhooks* ho
 classroom::~classroom() = default;
 
 void classroom::start(asio::io_context& ctx) {
-  timer_ = std::make_unique<asio::steady_timer>(ctx);
-  struct ticker {
+  // Calls (self->*fn)() every `period` until its timer is cancelled (stop()).
+  struct repeat {
     classroom* self;
+    asio::steady_timer* timer;
+    std::chrono::milliseconds period;
+    void (classroom::*fn)();
     void operator()(const boost::system::error_code& ec) const {
       if (ec) return;
-      self->tick();
-      self->timer_->expires_after(k_tick);
-      self->timer_->async_wait(*this);
+      (self->*fn)();
+      timer->expires_after(period);
+      timer->async_wait(*this);
     }
   };
-  timer_->expires_after(k_tick);
-  timer_->async_wait(ticker{this});
-  start_persist_timer(ctx);
+  timer_ = std::make_unique<asio::steady_timer>(ctx);
+  persist_timer_ = std::make_unique<asio::steady_timer>(ctx);
+  for (const auto& r :
+       {repeat{this, timer_.get(), k_tick, &classroom::tick},
+        repeat{this, persist_timer_.get(), k_persist_interval, &classroom::store_due_objects}}) {
+    r.timer->expires_after(r.period);
+    r.timer->async_wait(r);
+  }
 }
 
 void classroom::stop() {

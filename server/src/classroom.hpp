@@ -108,7 +108,10 @@ class classroom final : public rtmp_observer {
   void run_guarded(const room_fn& fn, runtime& rt);
   void apply(runtime& rt, room_effects&& fx);
   // classroom_persist.cpp
-  void start_persist_timer(boost::asio::io_context& ctx);
+  /// How long a shared-object change may wait before it is handed to the store: a kill -9
+  /// loses at most about this much more, and a burst of writes to a slot is stored once.
+  static constexpr std::chrono::milliseconds k_persist_interval{200};
+  void store_due_objects();
   void queue_objects(runtime& rt, std::vector<so_persist>&& persist);
   /// Posts a batch for each listed room; unless `all`, not for a room whose last batch
   /// still waits in the store's queue.

@@ -12,10 +12,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-/// How long a change may wait before it is handed to the store: a kill -9 loses at most
-/// this much more than before batching, a burst of writes to a slot is stored once.
-constexpr auto k_persist_interval = std::chrono::milliseconds(200);
-
 void store_batch(database& db, std::int64_t room, const std::vector<so_persist>& changes,
                  std::int64_t now) {
   auto tx = db.begin();
@@ -34,19 +30,8 @@ void store_batch(database& db, std::int64_t room, const std::vector<so_persist>&
 
 }  // namespace
 
-void classroom::start_persist_timer(asio::io_context& ctx) {
-  persist_timer_ = std::make_unique<asio::steady_timer>(ctx);
-  struct saver {
-    classroom* self;
-    void operator()(const boost::system::error_code& ec) const {
-      if (ec) return;
-      self->store_objects(false);
-      self->persist_timer_->expires_after(k_persist_interval);
-      self->persist_timer_->async_wait(*this);
-    }
-  };
-  persist_timer_->expires_after(k_persist_interval);
-  persist_timer_->async_wait(saver{this});
+void classroom::store_due_objects() {
+  store_objects(false);
 }
 
 void classroom::queue_objects(runtime& rt, std::vector<so_persist>&& persist) {
