@@ -127,14 +127,14 @@ class AttendanceTest(IntegrationTest):
                                          token=self.admin)
                 seen.extend(body.get("publishers", []))
 
-        pollers = [threading.Thread(target=poll, daemon=True) for _ in range(3)]
+        pollers = [threading.Thread(target=poll, daemon=True) for _ in range(6)]
         for t in pollers:
             t.start()
         try:
-            for _ in range(4):
+            for _ in range(10):
                 players = [self.player_client(self.server, f"{self.rid}?token={student}")[0]
-                           for _ in range(30)]
-                wait_until(lambda: len(self.live()["players"]) == 30, 10, "30 players")
+                           for _ in range(40)]
+                wait_until(lambda: len(self.live()["players"]) == 40, 10, "40 players")
                 for p in players:
                     p.close()
                 wait_until(lambda: not self.live()["players"], 10, "the players gone")
