@@ -113,6 +113,7 @@ asio::awaitable<admin_identity> require_admin(api_context& api, request_context&
   who.admin_id = session->admin_id;
   who.username = session->username;
   who.csrf_token = session->csrf_token;
+  who.session_id = session->id;
   co_return who;
 }
 
@@ -253,12 +254,14 @@ asio::awaitable<http::message_generator> change_password(api_context& api, reque
   }
   co_await api.db.run([&](database& db) {
     db.admins.set_password(who.admin_id, hash);
-    // Every other session of this admin ends: a stolen cookie stops working.
-    db.admin_sessions.remove_for_admin(who.admin_id);
+    // Every other session of this admin ends (a stolen cookie stops working); the one
+    // that changed the password goes on, as the panel that asked expects.
+    db.admin_sessions.remove_for_admin(who.admin_id, who.session_id);
   });
   audit(api, who, ctx, "change_password", "admin:" + who.username);
   co_return json_reply(ctx, http::status::ok,
-                       json{{"changed", true}, {"message", "password changed; log in again"}});
+                       json{{"changed", true},
+                            {"message", "password changed; your other sessions were logged out"}});
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ struct admin_identity {
   std::int64_t admin_id = 0;
   std::string username;
   bool via_cookie = false;
-  std::string csrf_token;  // the session's, so a reloaded panel page can learn it from /me
+  std::string csrf_token;       // the session's, so a reloaded panel page can learn it from /me
+  std::int64_t session_id = 0;  // the login session the request came with
 };
 
 /// Authenticates an admin by `Authorization: Bearer` or the session cookie (state-changing

@@ -21,7 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto k_tick = std::chrono::seconds(1);
+constexpr std::chrono::milliseconds k_tick{1000};
 
 std::string stream_of(std::string_view key) {
   constexpr std::string_view app = "live/";
@@ -114,22 +114,34 @@ classroom::classroom(store& db, room_directory& rooms, logger& log, webhooks* ho
 classroom::~classroom() = default;
 
 void classroom::start(asio::io_context& ctx) {
-  timer_ = std::make_unique<asio::steady_timer>(ctx);
-  struct ticker {
+  // Calls (self->*fn)() every `period` until its timer is cancelled (stop()).
+  struct repeat {
     classroom* self;
+    asio::steady_timer* timer;
+    std::chrono::milliseconds period;
+    void (classroom::*fn)();
     void operator()(const boost::system::error_code& ec) const {
       if (ec) return;
-      self->tick();
-      self->timer_->expires_after(k_tick);
-      self->timer_->async_wait(*this);
+      (self->*fn)();
+      timer->expires_after(period);
+      timer->async_wait(*this);
     }
   };
-  timer_->expires_after(k_tick);
-  timer_->async_wait(ticker{this});
+  timer_ = std::make_unique<asio::steady_timer>(ctx);
+  persist_timer_ = std::make_unique<asio::steady_timer>(ctx);
+  for (const auto& r :
+       {repeat{this, timer_.get(), k_tick, &classroom::tick},
+        repeat{this, persist_timer_.get(), k_persist_interval, &classroom::store_due_objects}}) {
+    r.timer->expires_after(r.period);
+    r.timer->async_wait(r);
+  }
 }
 
 void classroom::stop() {
   if (timer_) asio::post(timer_->get_executor(), [t = timer_.get()] { t->cancel(); });
+  if (persist_timer_) {
+    asio::post(persist_timer_->get_executor(), [t = persist_timer_.get()] { t->cancel(); });
+  }
   std::vector<std::shared_ptr<runtime>> all;
   {
     std::lock_guard lock(mutex_);
@@ -208,29 +220,19 @@ void classroom::apply(runtime& rt, room_effects&& fx) {
       if (it != rt.conns.end()) it->second->send(d.frame);
     }
   }
-  for (auto& p : fx.persist) {
-    db_.post([room = rt.id, p = std::move(p), now = now_ms_()](database& db) {
-      std::vector<shared_slot_change> changes;
-      for (auto& w : p.writes) {
-        changes.push_back({w.slot, w.value_json, static_cast<std::int64_t>(w.version)});
-      }
-      if (p.cleared) {
-        db.shared_objects.clear(room, p.name, static_cast<std::int64_t>(p.version), now);
-      }
-      db.shared_objects.save(room, p.name, static_cast<std::int64_t>(p.version), changes, now);
-    });
-  }
+  queue_objects(rt, std::move(fx.persist));
   for (const auto& [h, code] : fx.close) {
     const auto it = rt.conns.find(h);
     if (it != rt.conns.end()) it->second->close(code, std::string(close_reason(code)));
   }
   if (fx.class_live) {
     const bool live = *fx.class_live;
-    db_.post([room = rt.id, live, now = now_ms_()](database& db) {
-      auto open = db.class_sessions.open_for(room);
-      if (live && !open) db.class_sessions.start(room, now, "teacher");
-      if (!live && open) db.class_sessions.end(open->id, now);
-    });
+    db_.post(
+        [room = rt.id, live, by = std::move(fx.class_started_by), now = now_ms_()](database& db) {
+          auto open = db.class_sessions.open_for(room);
+          if (live && !open) db.class_sessions.start(room, now, by.empty() ? "teacher" : by);
+          if (!live && open) db.class_sessions.end(open->id, now);
+        });
     emit(live ? "class.started" : "class.ended", json{{"room_id", rt.id}});
   }
   for (const auto& [stream, token] : fx.speak_granted) {
@@ -272,9 +274,10 @@ void classroom::emit(std::string type, json data) {
   if (hooks_ != nullptr) hooks_->emit(std::move(type), std::move(data));
 }
 
-void classroom::attendance_join(std::int64_t room_id, std::string key, std::string participant,
+void classroom::attendance_join(runtime& rt, std::string key, std::string participant,
                                 std::string role, std::string name, std::string via,
                                 std::string peer) {
+  const auto room_id = rt.id;
   attendance_fields f;
   f.room_id = room_id;
   f.participant_id = participant;
@@ -283,16 +286,21 @@ void classroom::attendance_join(std::int64_t room_id, std::string key, std::stri
   f.via = std::move(via);
   f.peer = std::move(peer);
   f.joined_at = now_ms_();
-  db_.post([rows = attendance_rows_, key = std::move(key), f = std::move(f)](database& db) mutable {
-    if (auto open = db.class_sessions.open_for(f.room_id)) f.class_session_id = open->id;
-    (*rows)[key] = db.attendance.join(f);
-  });
+  const bool queued =
+      db_.post([rows = attendance_rows_, key, f = std::move(f)](database& db) mutable {
+        if (auto open = db.class_sessions.open_for(f.room_id)) f.class_session_id = open->id;
+        (*rows)[key] = db.attendance.join(f);
+      });
+  if (queued) rt.attendance_open.insert(std::move(key));
   emit("participant.joined",
        json{{"room_id", room_id}, {"participant", participant}, {"role", role}, {"name", name}});
 }
 
-void classroom::attendance_leave(std::string key) {
-  db_.post([rows = attendance_rows_, key = std::move(key), now = now_ms_()](database& db) {
+void classroom::attendance_leave(runtime& rt, const std::string& key) {
+  // A row whose join was queued must get its left_at, or it says the participant never
+  // left: the leave is never dropped for a full queue (there is one per queued join).
+  if (rt.attendance_open.erase(key) == 0) return;
+  db_.post_essential([rows = attendance_rows_, key, now = now_ms_()](database& db) {
     const auto it = rows->find(key);
     if (it == rows->end()) return;
     db.attendance.leave(it->second, now);
@@ -327,68 +335,10 @@ void classroom::maybe_retire(std::int64_t room_id) {
   std::lock_guard l(rt.mutex);  // map lock, then room lock: the one order used
   if (!rt.loaded || !rt.pending.empty() || !rt.conns.empty() || !rt.rtmp.empty()) return;
   if (rt.state && !rt.state->empty()) return;
+  // Before the room's store job that may load it again (FIFO): its latest values first.
+  if (!rt.unsaved.empty()) post_batch(rt);
   rt.retired = true;
   runtimes_.erase(it);
-}
-
-// ---- RTMP ----
-
-void classroom::on_publish_start(const rtmp_activity& a) {
-  if (a.access.room_id == 0) return;
-  with_room(a.access.room_id, [this, a](runtime& rt) {
-    rt.rtmp[{a.session_id, a.stream_id}] = a;
-    rt.publishing.insert({a.session_id, a.stream_id});
-    if (a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
-    if (++rt.teacher_publications == 1 && rt.state) {
-      apply(rt, rt.state->set_teacher_live(true, now_ms_()));
-    }
-  });
-}
-
-void classroom::on_publish_stop(const rtmp_activity& a) {
-  if (a.access.room_id == 0) return;
-  with_room(a.access.room_id, [this, a](runtime& rt) {
-    rt.rtmp.erase({a.session_id, a.stream_id});
-    rt.publishing.erase({a.session_id, a.stream_id});
-    if (a.access.role != "teacher" || a.key != "live/" + std::to_string(rt.id)) return;
-    if (--rt.teacher_publications == 0 && rt.state) {
-      apply(rt, rt.state->set_teacher_live(false, now_ms_()));
-    }
-  });
-}
-
-namespace {
-bool anonymous_player(const rtmp_activity& a) {
-  return a.access.participant.empty() && a.access.role != "admin";
-}
-}  // namespace
-
-void classroom::on_play_start(const rtmp_activity& a) {
-  if (a.access.room_id == 0) return;
-  const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
-  // A desktop client that names its participant id is in the attendance already (through
-  // its control connection); anonymous players (ffmpeg, VLC) get a row of their own. An
-  // admin's preview in the panel is nobody's attendance.
-  if (anonymous_player(a)) {
-    // The attendance's "via" is rtmp, ws or http (store_schema.cpp); "ws" is the control
-    // channel, so HTTP-FLV and WS-FLV players are both "http".
-    const bool rtmp = a.transport == "rtmp";
-    const std::string via = rtmp ? "rtmp" : "http";
-    const std::string name = (rtmp ? "RTMP player " : "Browser player ") + a.peer;
-    attendance_join(a.access.room_id, key, key, a.access.role, name, via, a.peer);
-  }
-  with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp[{a.session_id, a.stream_id}] = a; });
-}
-
-void classroom::on_play_stop(const rtmp_activity& a) {
-  if (a.access.room_id == 0) return;
-  if (anonymous_player(a)) {
-    const auto key = "rtmp:" + std::to_string(a.session_id) + ":" + std::to_string(a.stream_id);
-    attendance_leave(key);
-    emit("participant.left",
-         json{{"room_id", a.access.room_id}, {"participant", key}, {"role", a.access.role}});
-  }
-  with_room(a.access.room_id, [a](runtime& rt) { rt.rtmp.erase({a.session_id, a.stream_id}); });
 }
 
 // ---- API ----
@@ -445,6 +395,7 @@ void classroom::room_deleted(std::int64_t room_id) {
   // The room is gone: the leaves and unpublishes that follow must not write its shared
   // objects back (their rows went with the room: FOREIGN KEY failures in the log).
   rt->state.reset();
+  rt->unsaved.take();
 }
 
 std::size_t classroom::ws_clients() const {
@@ -459,12 +410,16 @@ std::size_t classroom::rooms_active() const {
 asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
   json state{{"room_id", room_id}, {"teacher_live", false}, {"participants", json::array()}};
   std::vector<rtmp_activity> activities;
+  std::vector<bool> publishes;  // decided with the room's lock held, not from the figures
   if (const auto rt = find_runtime(room_id)) {
     std::lock_guard lock(rt->mutex);
     if (rt->state) state = rt->state->snapshot();
     state["room_id"] = room_id;
     state["teacher_live"] = rt->teacher_live();
-    for (const auto& [k, a] : rt->rtmp) activities.push_back(a);
+    for (const auto& [k, a] : rt->rtmp) {
+      activities.push_back(a);
+      publishes.push_back(rt->publishing.contains(k));
+    }
   }
   const auto stats = co_await players_stats(activities);
   json publishers = json::array();
@@ -478,7 +433,9 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
            {"role", a.access.role},
            {"participant", a.access.participant},
            {"transport", a.transport}};
-    if (const auto& st = stats[i]) {
+    if (publishes[i]) {
+      publishers.push_back(std::move(p));
+    } else if (const auto& st = stats[i]) {
       p["buffer_ms"] = st->buffer_ms;
       p["bytes_out"] = st->bytes_out;
       p["dropped_messages"] = st->dropped_messages;
@@ -487,9 +444,9 @@ asio::awaitable<json> classroom::live_state(std::int64_t room_id) {
       p["paused"] = st->paused;
       p["audio_only"] = !st->receive_video;
       players.push_back(std::move(p));
-    } else {
-      publishers.push_back(std::move(p));
     }
+    // A player without figures went away while its thread was asked: it is not listed (it
+    // used to appear as a publisher, since only players have figures).
   }
   state["publishers"] = std::move(publishers);
   state["players"] = std::move(players);

@@ -53,8 +53,14 @@ class classroom final : public rtmp_observer {
   void start(boost::asio::io_context& ctx);
   /// Closes every control connection (server shutdown).
   void stop();
-  /// Destroys the housekeeping timer (before its io_context goes).
-  void release_timer() { timer_.reset(); }
+  /// Destroys the housekeeping timers (before their io_context goes).
+  void release_timer() {
+    timer_.reset();
+    persist_timer_.reset();
+  }
+  /// Hands every room's unsaved shared-object changes to the store now (at shutdown,
+  /// after the worker threads ended and before the store stops).
+  void flush_objects();
 
   /// The /api/v1/ws route.
   boost::asio::awaitable<void> serve_ws(api_context& api, request_context& ctx,
@@ -84,6 +90,10 @@ class classroom final : public rtmp_observer {
   /// Counters for /metrics.
   std::size_t ws_clients() const;
   std::size_t rooms_active() const;
+  /// Shared-object batches handed to the store, and slot writes a later write replaced
+  /// before they were stored (classroom_persist.cpp).
+  std::uint64_t so_batches() const { return so_batches_; }
+  std::uint64_t so_writes_coalesced() const { return so_writes_coalesced_; }
 
   struct runtime;
   struct participant_handler;
@@ -97,13 +107,26 @@ class classroom final : public rtmp_observer {
   std::shared_ptr<runtime> find_runtime(std::int64_t room_id) const;
   void run_guarded(const room_fn& fn, runtime& rt);
   void apply(runtime& rt, room_effects&& fx);
+  // classroom_persist.cpp
+  /// How long a shared-object change may wait before it is handed to the store: a kill -9
+  /// loses at most about this much more, and a burst of writes to a slot is stored once.
+  static constexpr std::chrono::milliseconds k_persist_interval{200};
+  void store_due_objects();
+  void queue_objects(runtime& rt, std::vector<so_persist>&& persist);
+  /// Posts a batch for each listed room; unless `all`, not for a room whose last batch
+  /// still waits in the store's queue.
+  void store_objects(bool all);
+  void post_batch(runtime& rt);
   void close_rtmp(runtime& rt, const std::function<bool(const rtmp_activity&)>& which,
                   const std::string& reason);
+  /// Drops a's &participant= claim unless the room has that participant with a's role.
+  void check_claim(runtime& rt, rtmp_activity& a) const;
   void tick();
   void maybe_retire(std::int64_t room_id);
-  void attendance_join(std::int64_t room_id, std::string key, std::string participant,
-                       std::string role, std::string name, std::string via, std::string peer);
-  void attendance_leave(std::string key);
+  /// Both run with the room's lock held, so that a leave is queued after its join.
+  void attendance_join(runtime& rt, std::string key, std::string participant, std::string role,
+                       std::string name, std::string via, std::string peer);
+  void attendance_leave(runtime& rt, const std::string& key);
   void emit(std::string type, nlohmann::json data);
 
   store& db_;
@@ -116,6 +139,11 @@ class classroom final : public rtmp_observer {
   std::atomic<std::uint64_t> next_handle_{1};
   std::atomic<std::size_t> ws_clients_{0};
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::unique_ptr<boost::asio::steady_timer> persist_timer_;
+  std::mutex dirty_mutex_;           // guards dirty_; a leaf lock
+  std::vector<std::int64_t> dirty_;  // rooms with unsaved shared-object changes
+  std::atomic<std::uint64_t> so_batches_{0};
+  std::atomic<std::uint64_t> so_writes_coalesced_{0};
   // Attendance row ids by connection key: touched only on the store thread.
   std::shared_ptr<std::unordered_map<std::string, std::int64_t>> attendance_rows_;
 };

@@ -73,7 +73,7 @@ struct classroom::rtmp_so_handler final : rtmp_so_link,
     owner.with_room(room_id, [self = shared_from_this()](runtime& rt) {
       if (rt.conns.erase(self->handle) == 0) return;
       if (rt.state) self->owner.apply(rt, rt.state->leave(self->handle, self->owner.now_ms_()));
-      self->owner.attendance_leave(self->attendance_key());
+      self->owner.attendance_leave(rt, self->attendance_key());
       self->owner.emit("participant.left", json{{"room_id", self->room_id},
                                                 {"participant", self->participant_id},
                                                 {"role", self->role_name}});
@@ -108,7 +108,7 @@ struct classroom::rtmp_so_handler final : rtmp_so_link,
     participant_id = r.participant_id;
     rt.conns[handle] = shared_from_this();
     owner.apply(rt, std::move(r.effects));
-    owner.attendance_join(room_id, attendance_key(), participant_id, role_name, r.name, "rtmp",
+    owner.attendance_join(rt, attendance_key(), participant_id, role_name, r.name, "rtmp",
                           client.peer);
   }
 

@@ -69,25 +69,29 @@ struct classroom::participant_handler final : ws_connection::handler,
 
   void on_close(std::string_view) override {
     std::int64_t room = 0;
-    std::string pid;
     {
       std::lock_guard lock(mutex);
       if (closed) return;
       closed = true;
       room = room_id;
-      pid = participant_id;
     }
     if (hello_timer) hello_timer->cancel();
     if (room == 0) return;
     --owner.ws_clients_;
-    owner.with_room(room, [self = shared_from_this()](runtime& rt) {
+    // In the room's order: after joined() if it ran (then the attendance join is queued
+    // before this leave), and nothing at all if the connection never joined.
+    owner.with_room(room, [self = shared_from_this(), room](runtime& rt) {
       if (rt.conns.erase(self->handle) == 0) return;
       if (rt.state) self->owner.apply(rt, rt.state->leave(self->handle, self->owner.now_ms_()));
+      self->owner.attendance_leave(rt, self->attendance_key());
+      std::string pid;
+      {
+        std::lock_guard lock(self->mutex);
+        pid = self->participant_id;
+      }
+      self->owner.emit("participant.left",
+                       json{{"room_id", room}, {"participant", pid}, {"role", self->role_name}});
     });
-    if (pid.empty()) return;  // never joined
-    owner.attendance_leave(attendance_key());
-    owner.emit("participant.left",
-               json{{"room_id", room}, {"participant", pid}, {"role", role_name}});
   }
 
   void hello(std::string_view text) {
@@ -187,8 +191,11 @@ struct classroom::participant_handler final : ws_connection::handler,
       refuse(k_close_no_room, "not_found", "the room no longer exists");
       return;
     }
-    auto r = rt.state->join(handle, role, name, owner.now_ms_(),
-                            resume.empty() ? std::nullopt : std::optional<std::string>(resume));
+    const std::string account =
+        role == participant_role::admin && admin ? admin->username : std::string();
+    auto r =
+        rt.state->join(handle, role, name, owner.now_ms_(),
+                       resume.empty() ? std::nullopt : std::optional<std::string>(resume), account);
     if (!r.ok) {
       refuse(r.close_code != 0 ? r.close_code : k_close_room_full,
              r.error_code.empty() ? "refused" : r.error_code,
@@ -216,7 +223,7 @@ struct classroom::participant_handler final : ws_connection::handler,
         {"you", {{"id", r.participant_id}, {"role", role_name}, {"name", r.name}}},
         {"session", r.resume_key}}.dump()));
     owner.apply(rt, std::move(r.effects));
-    owner.attendance_join(info.id, attendance_key(), r.participant_id, role_name, r.name, "ws",
+    owner.attendance_join(rt, attendance_key(), r.participant_id, role_name, r.name, "ws",
                           w->peer());
   }
 

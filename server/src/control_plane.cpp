@@ -100,8 +100,9 @@ struct control_plane::impl {
   }
 
   static std::unique_ptr<store> open_store(const server_options& o, logger& l) {
-    return store::open(o.data_dir / "lectern.db",
-                       [&l](std::string_view e) { l.error("store", std::string(e)); });
+    return store::open(
+        o.data_dir / "lectern.db", [&l](std::string_view e) { l.error("store", std::string(e)); },
+        o.store_queue);
   }
 
   static std::unique_ptr<webhooks> make_webhooks(const server_options& o, logger& l) {
@@ -194,6 +195,13 @@ struct control_plane::impl {
     stats.add_counter_fn("lectern_store_dropped_writes_total",
                          "Database writes dropped because the queue was full",
                          [this] { return static_cast<double>(db->dropped()); });
+    stats.add_counter_fn("lectern_so_store_batches_total",
+                         "Shared-object batches handed to the database (one per room at most "
+                         "waits)",
+                         [this] { return static_cast<double>(classes.so_batches()); });
+    stats.add_counter_fn("lectern_so_writes_coalesced_total",
+                         "Shared-object slot writes replaced by a later one before being stored",
+                         [this] { return static_cast<double>(classes.so_writes_coalesced()); });
     if (hooks) hooks->add_metrics(stats);
   }
 
@@ -319,6 +327,7 @@ void control_plane::stop() {
 }
 
 void control_plane::close_store() {
+  impl_->classes.flush_objects();  // batched shared-object changes, before the queue runs out
   impl_->db->stop();
 }
 

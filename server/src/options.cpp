@@ -309,6 +309,10 @@ constexpr std::array k_options{
                       "get 503.",
                       show_number<&o::max_http_players>,
                       set_count<&o::max_http_players, 0, 1000000>},
+    option_descriptor{"store-queue", g::limits, "N",
+                      "Database writes that may wait for the disk (attendance, audit), "
+                      "1..1000000; more are dropped and counted.",
+                      show_number<&o::store_queue>, set_count<&o::store_queue, 1, 1000000>},
     option_descriptor{"max-message-size", g::limits, "SIZE",
                       "Largest RTMP message accepted from a peer, 1KiB..64MiB; a larger one "
                       "closes that connection.",

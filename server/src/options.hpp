@@ -65,6 +65,7 @@ struct server_options {
   std::chrono::hours admin_session_ttl{12};               // --admin-session-hours
   std::filesystem::path web_root;                         // --web-root (empty: the build's web/)
   std::size_t max_http_players = 1000;                    // --max-http-players
+  std::size_t store_queue = 10'000;                       // --store-queue
 
   /// `web_root`, or the panel this build writes (LECTERN_DEFAULT_WEB_ROOT) when it is empty.
   std::filesystem::path resolved_web_root() const;

@@ -137,7 +137,8 @@ std::optional<std::string> room_state::clean_name(std::string_view raw) {
 
 room_state::join_result room_state::join(conn_handle conn, participant_role role,
                                          std::string_view raw_name, std::int64_t now_ms,
-                                         std::optional<std::string> resume_key) {
+                                         std::optional<std::string> resume_key,
+                                         std::string_view account) {
   join_result out;
   auto name = clean_name(raw_name);
   if (!name) {
@@ -173,6 +174,7 @@ room_state::join_result room_state::join(conn_handle conn, participant_role role
     fresh.id = "p" + std::to_string(next_participant_++);
     fresh.role = role;
     fresh.name = *name;
+    fresh.account = account;
     fresh.resume_key = random_token_();
     fresh.joined_at = now_ms;
     p = &participants_.emplace(fresh.id, std::move(fresh)).first->second;

@@ -40,8 +40,10 @@ class room_state {
   /// a participant still known (connected, or gone less than the grace ago) it takes that
   /// participant over: same id, hand and grant, and others see no leave or join. The effects
   /// hold the so.state frames for the joiner, to be sent after the integrator's welcome.
+  /// `account` is an admin's user name (who started a class), whatever name it shows.
   join_result join(conn_handle conn, participant_role role, std::string_view name,
-                   std::int64_t now_ms, std::optional<std::string> resume_key = std::nullopt);
+                   std::int64_t now_ms, std::optional<std::string> resume_key = std::nullopt,
+                   std::string_view account = {});
   /// The connection is gone; its participant is kept for the resume grace.
   room_effects leave(conn_handle conn, std::int64_t now_ms);
   /// Call about once a second: ends resume graces and lock timeouts.
@@ -63,6 +65,8 @@ class room_state {
 
   /// The live state for the HTTP API.
   nlohmann::json snapshot() const;
+  /// The role of a participant of the room (connected or within its resume grace).
+  std::optional<participant_role> role_of(std::string_view participant_id) const;
   /// The participant a speak grant's publish token belongs to.
   std::optional<std::string> participant_for_publish_token(std::string_view token) const;
   /// The stream a participant may publish ("live/3-p7"), whether granted or not.
@@ -80,6 +84,7 @@ class room_state {
     std::string id;
     participant_role role = participant_role::student;
     std::string name;
+    std::string account;  // an admin's user name
     std::string resume_key;
     std::optional<conn_handle> conn;
     std::int64_t joined_at = 0;
@@ -172,7 +177,7 @@ class room_state {
   participant* target_student(request& r);
   void revoke_speak(participant& p, room_effects& fx);
   bool remove_chat(std::string_view message_id, room_effects& fx);
-  void start_class(std::int64_t now_ms, room_effects& fx);
+  void start_class(std::int64_t now_ms, const participant& by, room_effects& fx);
   void finish_class(std::int64_t now_ms, room_effects& fx);
   void kick_participant(const std::string& id, room_effects& fx);
 

@@ -19,6 +19,7 @@ room_effects room_state::set_teacher_live(bool live, std::int64_t now_ms) {
     edits.push_back(
         {"class", json{{"state", "live"}, {"started_at", now_ms}, {"ended_at", nullptr}}});
     fx.class_live = true;
+    fx.class_started_by = "teacher";
   }
   server_write(k_room, std::move(edits), fx);
   std::vector<conn_handle> everyone;
@@ -64,7 +65,7 @@ room_effects room_state::update_info(room_info info) {
   return fx;
 }
 
-void room_state::start_class(std::int64_t now_ms, room_effects& fx) {
+void room_state::start_class(std::int64_t now_ms, const participant& by, room_effects& fx) {
   const json* cls = object(k_room).so.get("class");
   if (cls && cls->value("state", "") == "live") return;
   std::vector<so_edit> edits;
@@ -72,6 +73,14 @@ void room_state::start_class(std::int64_t now_ms, room_effects& fx) {
       {"class", json{{"state", "live"}, {"started_at", now_ms}, {"ended_at", nullptr}}});
   server_write(k_room, std::move(edits), fx);
   fx.class_live = true;
+  // The class session records who started it: an admin by account (its shown name may be
+  // anything), a teacher as "teacher" (a room's teachers share one token).
+  if (by.role == participant_role::admin) {
+    fx.class_started_by = "admin:";
+    fx.class_started_by += by.account.empty() ? by.name : by.account;
+  } else {
+    fx.class_started_by = "teacher";
+  }
 }
 
 void room_state::finish_class(std::int64_t now_ms, room_effects& fx) {
@@ -107,6 +116,12 @@ void room_state::kick_participant(const std::string& id, room_effects& fx) {
   }
   fx.kicked.push_back(id);
   remove_participant(id, fx);
+}
+
+std::optional<participant_role> room_state::role_of(std::string_view participant_id) const {
+  const auto it = participants_.find(participant_id);
+  if (it == participants_.end()) return std::nullopt;
+  return it->second.role;
 }
 
 nlohmann::json room_state::snapshot() const {

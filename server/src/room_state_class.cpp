@@ -190,7 +190,7 @@ void room_state::on_buffer_set(request& r) {
 
 void room_state::on_class_start(request& r) {
   if (!allowed(r, k_teachers_admins)) return;
-  start_class(r.now, r.fx);
+  start_class(r.now, r.who, r.fx);
   send(r.fx, frames::result(r.id), {r.conn});
 }
 

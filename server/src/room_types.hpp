@@ -57,6 +57,7 @@ struct room_effects {
   std::vector<so_persist> persist;
   std::vector<std::pair<conn_handle, std::uint16_t>> close;  ///< after the deliveries
   std::optional<bool> class_live;          ///< the class started (true) / ended (false) now
+  std::string class_started_by;            ///< when it started: "teacher" or "admin:USERNAME"
   std::vector<std::string> speak_revoked;  ///< streams whose publication must stop now
   std::vector<std::pair<std::string, std::string>> speak_granted;  ///< stream, publish token
   std::vector<std::string> kicked;  ///< participants removed: their RTMP connections close too

@@ -65,16 +65,17 @@ void store::thread_main() {
   }
 }
 
-void store::post(std::function<void(database&)> job) {
-  if (drop_if_stopped()) return;
+bool store::post(std::function<void(database&)> job) {
+  if (drop_if_stopped()) return false;
   if (pending_.fetch_add(1) >= max_posted_) {
     --pending_;
     // Log the first drop of each thousand: a stuck disk would otherwise flood the log.
     if (dropped_.fetch_add(1) % 1000 == 0)
       log("store: the job queue is full; dropping posted jobs (see dropped())");
-    return;
+    return false;
   }
   enqueue(std::move(job));
+  return true;
 }
 
 bool store::drop_if_stopped() {

@@ -110,8 +110,8 @@ class store {
 
   /// Queues a job that nobody waits for (attendance, audit). Jobs run in order; an exception
   /// is reported through the log function. When max_posted jobs are already waiting the job
-  /// is dropped, counted in dropped(), and logged.
-  void post(std::function<void(database&)> job);
+  /// is dropped, counted in dropped(), and logged. True if the job was queued.
+  bool post(std::function<void(database&)> job);
   /// Like post(), but never dropped for a full queue: for jobs whose number is bounded by
   /// something else (a room's first load, once per room) and that others wait on.
   void post_essential(std::function<void(database&)> job);

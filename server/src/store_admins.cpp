@@ -60,7 +60,7 @@ admin_sessions_repo::admin_sessions_repo(sqlite_db& db)
                   "WHERE s.token_hash = ? AND s.expires_at > ?"),
       touch_(db, "UPDATE admin_sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?"),
       remove_(db, "DELETE FROM admin_sessions WHERE token_hash = ?"),
-      remove_for_admin_(db, "DELETE FROM admin_sessions WHERE admin_id = ?"),
+      remove_for_admin_(db, "DELETE FROM admin_sessions WHERE admin_id = ? AND id <> ?"),
       remove_expired_(db, "DELETE FROM admin_sessions WHERE expires_at <= ?") {}
 
 std::int64_t admin_sessions_repo::create(std::int64_t admin_id, std::string_view token_hash,
@@ -86,8 +86,8 @@ bool admin_sessions_repo::remove(std::string_view token_hash) {
   return remove_.bind_all(token_hash).exec() > 0;
 }
 
-std::int64_t admin_sessions_repo::remove_for_admin(std::int64_t admin_id) {
-  return remove_for_admin_.bind_all(admin_id).exec();
+std::int64_t admin_sessions_repo::remove_for_admin(std::int64_t admin_id, std::int64_t except) {
+  return remove_for_admin_.bind_all(admin_id, except).exec();
 }
 
 std::int64_t admin_sessions_repo::remove_expired(std::int64_t now) {

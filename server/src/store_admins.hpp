@@ -50,8 +50,9 @@ class admin_sessions_repo {
   bool touch(std::int64_t id, std::int64_t now, std::int64_t new_expires_at);
   /// Logout. False if there was no such session.
   bool remove(std::string_view token_hash);
-  /// Removes every session of one admin (after a password change); returns how many.
-  std::int64_t remove_for_admin(std::int64_t admin_id);
+  /// Removes every session of one admin but `except` (after a password change: the session
+  /// that changed it stays); returns how many.
+  std::int64_t remove_for_admin(std::int64_t admin_id, std::int64_t except = 0);
   /// Removes sessions that expired at or before `now`; returns how many.
   std::int64_t remove_expired(std::int64_t now);
 

@@ -96,8 +96,16 @@ attendance_repo::attendance_repo(sqlite_db& db)
             "display_name, via, peer, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       leave_(db, "UPDATE attendance SET left_at = ? WHERE id = ? AND left_at IS NULL"),
       list_room_(db, attendance_query("WHERE room_id = ? ORDER BY joined_at, id")),
-      list_class_(db, attendance_query("WHERE room_id = ? AND class_session_id = ? "
-                                       "ORDER BY joined_at, id")),
+      // A class's attendance is everyone present while it ran, by time, not only the rows
+      // that joined during it: students who waited in the room for the class to start
+      // count too, and someone who left before it started does not.
+      list_class_(db,
+                  "SELECT a.id, a.room_id, a.class_session_id, a.participant_id, a.role, "
+                  "a.display_name, a.via, a.peer, a.joined_at, a.left_at FROM attendance a "
+                  "JOIN class_sessions c ON c.id = ? AND c.room_id = a.room_id "
+                  "WHERE a.room_id = ? AND (c.ended_at IS NULL OR a.joined_at < c.ended_at) "
+                  "AND (a.left_at IS NULL OR a.left_at > c.started_at) "
+                  "ORDER BY a.joined_at, a.id"),
       close_all_(db, "UPDATE attendance SET left_at = ? WHERE left_at IS NULL") {}
 
 std::int64_t attendance_repo::join(const attendance_fields& f) {
@@ -114,7 +122,7 @@ bool attendance_repo::leave(std::int64_t id, std::int64_t now) {
 
 std::vector<attendance_record> attendance_repo::list(std::int64_t room_id,
                                                      std::optional<std::int64_t> class_session_id) {
-  auto& s = class_session_id ? list_class_.bind_all(room_id, *class_session_id)
+  auto& s = class_session_id ? list_class_.bind_all(*class_session_id, room_id)
                              : list_room_.bind_all(room_id);
   std::vector<attendance_record> out;
   statement_reset guard(s);

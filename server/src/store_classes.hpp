@@ -49,7 +49,8 @@ class attendance_repo {
   std::int64_t join(const attendance_fields& fields);
   /// Records the leave; false if the row does not exist or was already closed.
   bool leave(std::int64_t id, std::int64_t now);
-  /// The room's attendance in join order, optionally only one class's.
+  /// The room's attendance in join order, optionally only one class's: the rows whose
+  /// presence overlaps the class (joined before it ended, left after it started).
   std::vector<attendance_record> list(std::int64_t room_id,
                                       std::optional<std::int64_t> class_session_id = {});
   /// Closes every open row at `now` (at start-up, after a crash); returns how many.

@@ -102,6 +102,7 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"web-root", "/srv/lectern/web"},
       {"max-http-players", "7"},
       {"write-batching", "window"},  // as low-latency false says: the two set one field
+      {"store-queue", "33"},
   };
   return values;
 }
@@ -134,6 +135,7 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.admin_session_ttl, std::chrono::hours(3));
   EXPECT_EQ(o.web_root, "/srv/lectern/web");
   EXPECT_EQ(o.max_http_players, 7u);
+  EXPECT_EQ(o.store_queue, 33u);
 }
 
 inline const option_descriptor& descriptor(std::string_view name) {

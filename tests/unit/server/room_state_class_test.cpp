@@ -207,6 +207,7 @@ TEST_F(RoomStateClass, ClassStartAndEnd) {
   EXPECT_EQ(answer(request(2, {{"op", "class.start"}}), 2)["code"], "forbidden");
   auto fx = request(1, {{"op", "class.start"}});
   EXPECT_EQ(fx.class_live, true);
+  EXPECT_EQ(fx.class_started_by, "teacher");
   auto cls = find_op(frames_to(fx, 2), "so.change", "room")["changes"][0]["value"];
   EXPECT_EQ(cls, (json{{"state", "live"}, {"started_at", h.now}, {"ended_at", nullptr}}));
   auto started = h.now;
@@ -225,6 +226,12 @@ TEST_F(RoomStateClass, ClassStartAndEnd) {
   EXPECT_TRUE(roster_value(fx, 1, ana)["deleted"].get<bool>());
   EXPECT_EQ(h.room.snapshot()["participants"].size(), 1u);  // the teacher
   EXPECT_FALSE(h.room.end_class(h.now).class_live);         // nothing live to end
+
+  // An admin who starts a class is recorded by account, not by the name it shows.
+  h.room.join(9, role::admin, "The principal", h.now, std::nullopt, "alice");
+  fx = request(9, {{"op", "class.start"}});
+  EXPECT_EQ(fx.class_live, true);
+  EXPECT_EQ(fx.class_started_by, "admin:alice");
 }
 
 TEST_F(RoomStateClass, KickClosesAndRemoves) {
@@ -258,6 +265,7 @@ TEST_F(RoomStateClass, TeacherStreamEvents) {
     EXPECT_EQ(changes[1]["value"]["state"], "live");
   }
   EXPECT_EQ(fx.class_live, std::optional<bool>(true));
+  EXPECT_EQ(fx.class_started_by, "teacher");
   EXPECT_TRUE(h.room.set_teacher_live(true, h.now).empty());
   fx = h.room.set_teacher_live(false, h.now);
   EXPECT_EQ(find_op(frames_to(fx, 2), "event")["code"], "NetStream.Play.UnpublishNotify");

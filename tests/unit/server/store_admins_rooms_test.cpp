@@ -68,8 +68,11 @@ TEST_F(AdminStore, SessionTokenHashIsUniqueAndNeedsAnAdmin) {
   db_.admin_sessions.create(admin, "th", "c", 1, 2, "");
   EXPECT_THROW(db_.admin_sessions.create(admin, "th", "c2", 1, 2, ""), store_error);
   EXPECT_THROW(db_.admin_sessions.create(admin + 1, "th3", "c", 1, 2, ""), store_error);
-  db_.admin_sessions.create(admin, "th4", "c", 1, 2, "");
-  EXPECT_EQ(db_.admin_sessions.remove_for_admin(admin), 2);
+  const auto kept = db_.admin_sessions.create(admin, "th4", "c", 1, 2, "");
+  db_.admin_sessions.create(admin, "th5", "c", 1, 2, "");
+  EXPECT_EQ(db_.admin_sessions.remove_for_admin(admin, kept), 2);  // th and th5
+  EXPECT_TRUE(db_.admin_sessions.find_valid("th4", 1));
+  EXPECT_EQ(db_.admin_sessions.remove_for_admin(admin), 1);
 }
 
 TEST_F(RoomStore, CreateWithDefaultsAndFind) {

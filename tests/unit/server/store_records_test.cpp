@@ -77,6 +77,26 @@ TEST_F(RecordStore, CloseAllOpenClassesAfterACrash) {
   EXPECT_EQ(db_.class_sessions.close_all_open(10), 0);
 }
 
+TEST_F(RecordStore, ClassAttendanceIsWhoWasThereWhileItRan) {
+  const auto room = make_room("A");
+  const auto other_room = make_room("B");
+  const auto cls = db_.class_sessions.start(room, 100, "");
+  ASSERT_TRUE(db_.class_sessions.end(cls, 200));
+  const auto waited = db_.attendance.join(joiner(room, std::nullopt, "waited", 50));
+  const auto gone = db_.attendance.join(joiner(room, std::nullopt, "gone", 10));
+  ASSERT_TRUE(db_.attendance.leave(gone, 100));                   // left as it started
+  db_.attendance.join(joiner(room, std::nullopt, "after", 200));  // came as it ended
+  const auto during = db_.attendance.join(joiner(room, cls, "during", 150));
+  ASSERT_TRUE(db_.attendance.leave(during, 160));
+  db_.attendance.join(joiner(other_room, std::nullopt, "elsewhere", 120));
+
+  const auto rows = db_.attendance.list(room, cls);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].id, waited);
+  EXPECT_EQ(rows[1].id, during);
+  EXPECT_TRUE(db_.attendance.list(other_room, cls).empty());  // not that room's class
+}
+
 TEST_F(RecordStore, AttendanceJoinLeaveAndList) {
   const auto room = make_room();
   const auto cls = db_.class_sessions.start(room, 100, "");
@@ -95,9 +115,11 @@ TEST_F(RecordStore, AttendanceJoinLeaveAndList) {
   EXPECT_EQ(all[1].peer, "127.0.0.1:5000");
   EXPECT_EQ(all[1].left_at, 150);
 
+  // p2 joined before the class started and is still there: it attends the class too.
   const auto in_class = db_.attendance.list(room, cls);
-  ASSERT_EQ(in_class.size(), 1u);
-  EXPECT_EQ(in_class[0].id, j1);
+  ASSERT_EQ(in_class.size(), 2u);
+  EXPECT_EQ(in_class[0].id, j2);
+  EXPECT_EQ(in_class[1].id, j1);
 
   EXPECT_EQ(db_.attendance.close_all_open(999), 1);
   EXPECT_EQ(db_.attendance.list(room)[0].left_at, 999);
