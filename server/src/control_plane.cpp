@@ -189,6 +189,15 @@ struct control_plane::impl {
     counter("lectern_rtmp_dropped_messages_total",
             "Media messages dropped for slow players (counted when the player leaves)",
             &relay_counters::dropped_messages);
+    stats.add_gauge_fn("lectern_vod_opens_waiting", "Recordings being opened for players", [this] {
+      return counters.vod_opens_waiting ? static_cast<double>(counters.vod_opens_waiting()) : 0.0;
+    });
+    counter("lectern_vod_opens_refused_total",
+            "Recording opens refused because too many were waiting",
+            &relay_counters::vod_opens_refused);
+    counter("lectern_vod_indexes_built_total",
+            "Recordings indexed for players (the rest shared an index)",
+            &relay_counters::vod_indexes_built);
     register_web_metrics();
     stats.add_gauge_fn("lectern_store_pending_writes", "Database writes queued",
                        [this] { return static_cast<double>(db->posted_pending()); });

@@ -54,7 +54,10 @@ class control_plane {
     std::function<std::size_t()> rtmp_connections;
     std::function<std::uint64_t()> bytes_in;
     std::function<std::uint64_t()> bytes_out;
-    std::function<std::uint64_t()> dropped_messages;  ///< of closed players
+    std::function<std::uint64_t()> dropped_messages;   ///< of closed players
+    std::function<std::size_t()> vod_opens_waiting;    ///< recordings being opened (vod_library)
+    std::function<std::uint64_t()> vod_opens_refused;  ///< opens refused: too many waiting
+    std::function<std::uint64_t()> vod_indexes_built;  ///< recordings indexed (not shared)
   };
   void set_relay_counters(relay_counters c);
 

@@ -24,6 +24,7 @@
 namespace lectern::server {
 
 class live_stream;
+struct stream_name;
 class flv_recorder;
 class vod_source;
 
@@ -81,6 +82,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   void on_publish(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_play(const shared::rtmp::command& c, std::uint32_t stream_id);
   void start_play(const shared::rtmp::play_command& p, std::uint32_t stream_id);
+  std::optional<access_decision> authorize_play(std::uint32_t stream_id, const stream_name& parsed,
+                                                std::string_view what);
   void on_pause(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_seek(const shared::rtmp::command& c, std::uint32_t stream_id);
   void on_receive(const shared::rtmp::command& c, std::uint32_t stream_id, bool video);

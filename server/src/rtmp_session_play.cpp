@@ -28,24 +28,12 @@ void rtmp_session::start_play(const rtmp::play_command& p, std::uint32_t stream_
   auto& s = *sp;
   if (s.what != role::idle) stop_stream(s, false);  // play again on the same stream: switch
   const auto parsed = parse_stream_name(p.stream_name);
+  const auto decision = authorize_play(s.id, parsed, "play");
+  if (!decision) return;
   const std::string key = app_ + "/" + parsed.name;
-  if (!parsed.valid) {
-    send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
-                invalid_name_text(parsed.name));
-    return;
-  }
-  const auto decision = server_.auth.play(
-      {app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
-  if (!decision.allowed) {
-    send_status(s.id, rtmp::k_level_error, rtmp::k_play_failed,
-                "Playing " + key + " is refused: " + decision.reason);
-    server_.log.info("rtmp", "conn " + std::to_string(id_) + " " + peer_ + ": play " + key +
-                                 " refused: " + decision.reason);
-    return;
-  }
   s.name = parsed.name;
   s.key = key;
-  s.access = decision;
+  s.access = *decision;
   // "?video=0": audio only from the first message. libavformat's RTMP player cannot send
   // receiveVideo(false), and a student on a poor link should not pay for one GOP of video.
   if (query_value(parsed.query.empty() ? connect_query_ : parsed.query, "video") == "0") {
@@ -81,6 +69,27 @@ void rtmp_session::play_absent(net_stream& s, rtmp::play_mode mode, bool reset) 
   auto live = server_.streams.acquire(s.key);
   play_live(s, live, reset);
   observe(s, true);
+}
+
+// Whether the client may play `parsed` (play and play2 alike: the room's tokens decide); if
+// not, it has been told why (StreamNotFound for a bad name, Play.Failed for a refusal).
+std::optional<access_decision> rtmp_session::authorize_play(std::uint32_t stream_id,
+                                                            const stream_name& parsed,
+                                                            std::string_view what) {
+  if (!parsed.valid) {
+    send_status(stream_id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
+                invalid_name_text(parsed.name));
+    return std::nullopt;
+  }
+  auto decision = server_.auth.play(
+      {app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
+  if (decision.allowed) return decision;
+  const std::string key = app_ + "/" + parsed.name;
+  send_status(stream_id, rtmp::k_level_error, rtmp::k_play_failed,
+              "Playing " + key + " is refused: " + decision.reason);
+  server_.log.info("rtmp", "conn " + std::to_string(id_) + " " + peer_ + ": " + std::string(what) +
+                               " " + key + " refused: " + decision.reason);
+  return std::nullopt;
 }
 
 void rtmp_session::send_play_start(net_stream& s, bool reset, std::string_view what) {

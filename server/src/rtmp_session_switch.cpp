@@ -69,12 +69,6 @@ void rtmp_session::on_play2(const rtmp::command& c, std::uint32_t stream_id) {
 // teacher client) before the switch shows.
 void rtmp_session::start_switch(net_stream& s, const rtmp::play2_command& p) {
   const auto parsed = parse_stream_name(p.stream_name);
-  if (!parsed.valid) {
-    send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
-                invalid_name_text(parsed.name));
-    return;
-  }
-  const std::string key = app_ + "/" + parsed.name;
   if (!p.old_stream_name.empty()) {
     const auto old = parse_stream_name(p.old_stream_name);
     if (old.name != s.name) {
@@ -84,16 +78,9 @@ void rtmp_session::start_switch(net_stream& s, const rtmp::play2_command& p) {
       return;
     }
   }
-  // The same authorization as play: the room's tokens decide.
-  const auto decision = server_.auth.play(
-      {app_, parsed.name, parsed.query.empty() ? connect_query_ : parsed.query, peer_});
-  if (!decision.allowed) {
-    send_status(s.id, rtmp::k_level_error, rtmp::k_play_failed,
-                "Playing " + key + " is refused: " + decision.reason);
-    server_.log.info("rtmp", "conn " + std::to_string(id_) + " " + peer_ + ": switch to " + key +
-                                 " refused: " + decision.reason);
-    return;
-  }
+  const auto decision = authorize_play(s.id, parsed, "switch to");
+  if (!decision) return;
+  const std::string key = app_ + "/" + parsed.name;
   auto live = server_.streams.find(key);
   if (!live || !live->publisher()) {
     send_status(s.id, rtmp::k_level_error, rtmp::k_play_stream_not_found,
@@ -114,7 +101,7 @@ void rtmp_session::start_switch(net_stream& s, const rtmp::play2_command& p) {
   auto n = std::make_unique<pending_switch>();
   n->name = parsed.name;
   n->key = key;
-  n->access = decision;
+  n->access = *decision;
   n->live = std::move(live);
   n->player = std::make_unique<live_player>(*this, s);
   n->player->switching_to = true;

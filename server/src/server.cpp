@@ -256,7 +256,10 @@ int server::run() {
   m.control->set_relay_counters({[&m] { return m.context.connections.load(); },
                                  [&m] { return m.context.bytes_in.load(); },
                                  [&m] { return m.context.bytes_out.load(); },
-                                 [&m] { return m.context.dropped_messages.load(); }});
+                                 [&m] { return m.context.dropped_messages.load(); },
+                                 [&m] { return m.vod ? m.vod->counters().waiting : 0; },
+                                 [&m] { return m.vod ? m.vod->counters().refused : 0; },
+                                 [&m] { return m.vod ? m.vod->counters().indexed : 0; }});
   m.control->start();
 
   for (auto& w : m.workers) m.guards.emplace_back(w->context.get_executor());

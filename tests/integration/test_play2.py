@@ -12,6 +12,8 @@ In a private room whose teacher publishes the camera (ROOM, 320x240) and the scr
 - A switch to another room's stream with this token is refused (Play.Failed, like play), a
   switch to a stream nobody publishes gets StreamNotFound; the student stays on the screen.
 - play2 "stop" stops (Play.Stop); "reset" plays afresh (Play.Reset, Play.Start).
+- A switch to a stream whose publisher leaves before its next keyframe is abandoned
+  (Play.Failed) and the camera plays on.
 """
 
 import harness
@@ -120,6 +122,28 @@ class Play2Test(IntegrationTest):
                     5, "Play.Reset")
         c.wait_seen(lambda m: m in c.received[mark:] and m.type == MSG_VIDEO
                     and m.is_video_keyframe(), 10, "the camera again from a keyframe")
+
+    def test_a_switch_whose_stream_stops_before_its_keyframe_is_abandoned(self):
+        rid, teacher, token = self.room["id"], self.room["teacher_token"], self.room["student_token"]
+        # The screen again, with keyframes 20 s apart: the switch waits for the next one.
+        self.screen.kill_group()
+        self.screen = self.publish(self.server, f"{rid}-screen?token={teacher}", duration=40,
+                                   size="640x360", gop=500)
+        wait_until(lambda: progress_seconds(self.screen.progress) >= 1.0, 15, "1 s of screen")
+        c, sid = self.player_client(self.server, f"{rid}?token={token}")
+        c.read_in_background()
+        c.wait_seen(lambda m: m.type == MSG_VIDEO and not m.is_sequence_header(), 10, "camera")
+        play2(c, sid, f"{rid}-screen?token={token}", "switch")
+        c.wait_seen(lambda m: m.status_code() == "NetStream.Play.Transition", 5, "Transition")
+        self.screen.kill_group()  # the teacher stops sharing before the switch happened
+        failed = c.wait_seen(lambda m: m.status_code() == "NetStream.Play.Failed", 10,
+                             "Play.Failed for the abandoned switch")
+        self.assertIn("stopped before the switch", status_of(failed).get("description", ""))
+        mark = len(c.received)
+        c.wait_seen(lambda m: m in c.received[mark:] and m.type == MSG_VIDEO, 5,
+                    "the camera still playing")
+        self.assertNotIn("NetStream.Play.TransitionComplete", c.statuses())
+        self.server.wait_for_log(r"switches from live/\d+ to live/\d+-screen", 1)
 
 
 if __name__ == "__main__":

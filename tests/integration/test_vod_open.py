@@ -8,13 +8,15 @@ index, so:
   old code indexed three times on the thread and stalled it for ~2 s);
 - the recording is indexed once for the three, and not again for a fourth student later
   (the server log says "indexed ... N tags" once);
-- every VOD student gets Play.Start and the recording's frames.
+- every VOD student gets Play.Start and the recording's frames;
+- /metrics counts one index built and no open waiting.
 """
 
 import os
 import re
 import struct
 import time
+import urllib.request
 
 import harness
 from harness import MSG_VIDEO, IntegrationTest, progress_seconds, start_playing, wait_until
@@ -110,6 +112,10 @@ class VodOpenTest(IntegrationTest):
                             after=server.log_size() - 2000)
         self.assertEqual(len(re.findall(r"indexed \S*long\.flv", server.log()[mark:])), 1,
                          "the recording was indexed again for a later student")
+        with urllib.request.urlopen(f"{server.http}/metrics", timeout=10) as r:
+            metrics = r.read().decode()
+        self.assertRegex(metrics, r"(?m)^lectern_vod_indexes_built_total 1(\.0)?$")
+        self.assertRegex(metrics, r"(?m)^lectern_vod_opens_waiting 0(\.0)?$")
 
 
 if __name__ == "__main__":
