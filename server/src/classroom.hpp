@@ -83,6 +83,7 @@ class classroom final : public rtmp_observer {
   void on_publish_stop(const rtmp_activity& a) override;
   void on_play_start(const rtmp_activity& a) override;
   void on_play_stop(const rtmp_activity& a) override;
+  void on_play_switch(const rtmp_activity& from, const rtmp_activity& to) override;
   /// RTMP remote shared objects on the room's store (classroom_rtmp.cpp).
   std::shared_ptr<rtmp_so_link> open_shared_objects(rtmp_so_client client,
                                                     std::string& refusal) override;

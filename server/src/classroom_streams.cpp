@@ -110,4 +110,19 @@ void classroom::on_play_stop(const rtmp_activity& activity) {
             });
 }
 
+void classroom::on_play_switch(const rtmp_activity& from, const rtmp_activity& to) {
+  if (from.access.room_id == 0 || from.access.room_id != to.access.room_id ||
+      from.access.role != to.access.role) {
+    rtmp_observer::on_play_switch(from, to);
+    return;
+  }
+  // The same room and role (the teacher's camera and screen): the player only watches
+  // another of the room's streams; its attendance row and its checked claim stay.
+  with_room(to.access.room_id,
+            [k = std::make_pair(to.session_id, to.stream_id), key = to.key](runtime& rt) {
+              const auto it = rt.rtmp.find(k);
+              if (it != rt.rtmp.end()) it->second.key = key;
+            });
+}
+
 }  // namespace lectern::server

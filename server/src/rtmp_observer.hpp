@@ -79,6 +79,12 @@ class rtmp_observer {
   virtual void on_publish_stop(const rtmp_activity&) {}
   virtual void on_play_start(const rtmp_activity&) {}
   virtual void on_play_stop(const rtmp_activity&) {}
+  /// A player moved to another stream without stopping (play2 switch or swap); `from` is
+  /// what on_play_start was told. By default a stop and a start.
+  virtual void on_play_switch(const rtmp_activity& from, const rtmp_activity& to) {
+    on_play_stop(from);
+    on_play_start(to);
+  }
   /// A connection sent its first shared object message. Null (with `refusal` set) when it
   /// may not use shared objects; the session then tells the client and closes.
   virtual std::shared_ptr<rtmp_so_link> open_shared_objects(rtmp_so_client, std::string& refusal) {

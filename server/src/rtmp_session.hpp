@@ -98,6 +98,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   net_stream* stream_or_create(std::uint32_t id);  // null (and closing) past the limit
   void stop_stream(net_stream& s, bool tell_client);
   void observe(net_stream& s, bool start);  // tells server_.observer
+  rtmp_activity activity_of(const net_stream& s);
 
   // Publishing (rtmp_session_publish.cpp)
   void start_recording(net_stream& s, shared::rtmp::publish_type type);

@@ -142,9 +142,7 @@ void rtmp_session::stop_recording(net_stream& s) {
   }
 }
 
-void rtmp_session::observe(net_stream& s, bool start) {
-  if (server_.observer == nullptr || s.observed == start) return;
-  s.observed = start;
+rtmp_activity rtmp_session::activity_of(const net_stream& s) {
   rtmp_activity a;
   a.session_id = id_;
   a.stream_id = s.id;
@@ -153,6 +151,13 @@ void rtmp_session::observe(net_stream& s, bool start) {
   a.access = s.access;
   a.session = weak_from_this();
   a.context = &worker_.context;
+  return a;
+}
+
+void rtmp_session::observe(net_stream& s, bool start) {
+  if (server_.observer == nullptr || s.observed == start) return;
+  s.observed = start;
+  const auto a = activity_of(s);
   auto& o = *server_.observer;
   if (s.what == role::publishing) {
     start ? o.on_publish_start(a) : o.on_publish_stop(a);

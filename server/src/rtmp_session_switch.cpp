@@ -157,7 +157,7 @@ void rtmp_session::on_switch_live(std::uint32_t stream_id, const live_item_ptr& 
 
 void rtmp_session::complete_switch(net_stream& s, const live_item_ptr& cut) {
   auto n = std::move(s.next);
-  observe(s, false);
+  const auto from = activity_of(s);
   s.live->unsubscribe(worker_.context, s.player.get());
   const std::string old_key = s.key;
   n->player->switching_to = false;  // its next items are the stream's
@@ -178,8 +178,14 @@ void rtmp_session::complete_switch(net_stream& s, const live_item_ptr& cut) {
     if (*start) queue_at(s, **start, at, false, now);  // what decodes the new stream
   }
   if (!s.paused) queue_live(s, *cut, false, now);  // paused: unpause waits for a keyframe
+  // Cut on audio (the new stream had no video header yet): its video, when it comes, must
+  // start at a keyframe, not with inter frames that have nothing to refer to.
+  if (!(cut->media.is_video() && cut->media.keyframe)) queue_.wait_for_keyframe(s.id);
   wake_writer();
-  observe(s, true);
+  // One switch, not a leave and a join: a student moved from the camera to the screen is
+  // still in the class (attendance, the panel's events).
+  if (server_.observer != nullptr && s.observed)
+    server_.observer->on_play_switch(from, activity_of(s));
   server_.log.info("rtmp", "conn " + std::to_string(id_) + " " + peer_ + " switched from " +
                                old_key + " to " + s.key);
 }

@@ -14,12 +14,48 @@ In a private room whose teacher publishes the camera (ROOM, 320x240) and the scr
 - play2 "stop" stops (Play.Stop); "reset" plays afresh (Play.Reset, Play.Start).
 - A switch to a stream whose publisher leaves before its next keyframe is abandoned
   (Play.Failed) and the camera plays on.
+- The switch keeps the student's one attendance row open (not a leave and a rejoin).
+- A switch that takes effect on audio (the new stream has no video yet) starts its video
+  at a keyframe, never with inter frames that cannot be decoded.
 """
+
+import threading
+import time
 
 import harness
 from amf0 import Amf0Object
 from harness import (MSG_AUDIO, MSG_DATA_AMF0, MSG_VIDEO, FlvWriter, IntegrationTest,
                      progress_seconds, wait_until)
+
+AAC_CONFIG = bytes([0xAF, 0x00, 0x12, 0x10])
+AVC_CONFIG = bytes([0x17, 0x00, 0, 0, 0, 1, 0x64, 0, 0x1F, 0xFF, 0xE1, 0, 4, 0x67, 0x64, 0,
+                    0x1F, 1, 0, 4, 0x68, 0xEE, 0x3C, 0x80])
+
+
+def aac(mark: bytes) -> bytes:
+    return bytes([0xAF, 0x01]) + mark * 50
+
+
+def picture(keyframe: bool, mark: bytes) -> bytes:
+    return bytes([0x17 if keyframe else 0x27, 0x01, 0, 0, 0]) + mark * (300 if keyframe else 100)
+
+
+class RawPublisher:
+    """A publisher that sends hand-made FLV payloads (from the test and a pacing thread)."""
+
+    def __init__(self, test, port: int, name: str) -> None:
+        self.c = test.rtmp_client(port)
+        self.c.handshake()
+        self.c.set_chunk_size(4096)
+        self.c.connect("live", port)
+        self.sid = self.c.create_stream()
+        self.c.publish(self.sid, name)
+        self.c.wait_status("NetStream.Publish.Start")
+        self.lock = threading.Lock()
+
+    def send(self, mtype: int, ts: int, payload: bytes) -> None:
+        with self.lock:
+            self.c.send_message(4 if mtype == MSG_AUDIO else 6, mtype, self.sid, ts, payload)
 
 
 def play2(client, sid: int, name: str, transition: str, old: str = "") -> None:
@@ -39,6 +75,7 @@ class Play2Test(IntegrationTest):
     def setUp(self) -> None:
         super().setUp()
         self.server, self.api, admin = self.classroom_server()
+        self.admin = admin
         rooms = []
         for name in ("Physics", "Chemistry"):
             status, _, room = self.api.request("POST", "/api/v1/rooms", token=admin,
@@ -91,6 +128,13 @@ class Play2Test(IntegrationTest):
             self.assertEqual(back, [], f"track {track}: timestamps went backwards")
         screen = [m for m in media if m.type == MSG_VIDEO and m.timestamp >= switched_at]
         self.assertTrue(screen[0].is_sequence_header(), "the screen's decoder config comes first")
+        # Still one viewer of the class: the switch is not a leave and a rejoin.
+        status, _, body = self.api.request("GET", f"/api/v1/rooms/{rid}/attendance",
+                                           token=self.admin)
+        self.assertEqual(status, 200, body)
+        rows = [r for r in body["attendance"] if r.get("via") == "rtmp"]
+        self.assertEqual(len(rows), 1, rows)
+        self.assertIsNone(rows[0].get("left_at"), rows)
         first = next(m for m in screen if not m.is_sequence_header())
         self.assertTrue(first.is_video_keyframe(), "the switch did not start on a keyframe")
         out = self.tmp / "screen.flv"
@@ -144,6 +188,52 @@ class Play2Test(IntegrationTest):
                     "the camera still playing")
         self.assertNotIn("NetStream.Play.TransitionComplete", c.statuses())
         self.server.wait_for_log(r"switches from live/\d+ to live/\d+-screen", 1)
+
+
+
+class Play2CutTest(IntegrationTest):
+    def test_a_switch_cut_on_audio_starts_the_video_at_a_keyframe(self):
+        server = self.start_server()
+        a = RawPublisher(self, server.port, "camA")
+        a.send(MSG_VIDEO, 0, AVC_CONFIG)
+        a.send(MSG_AUDIO, 0, AAC_CONFIG)
+        stop = threading.Event()
+        self.addCleanup(stop.set)
+
+        def camera_a() -> None:
+            ts = 0
+            while not stop.is_set():
+                a.send(MSG_VIDEO, ts, picture(ts % 2000 == 0, b"A"))
+                a.send(MSG_AUDIO, ts, aac(b"A"))
+                ts += 40
+                time.sleep(0.04)  # pacing media
+        threading.Thread(target=camera_a, daemon=True).start()
+        b = RawPublisher(self, server.port, "camB")  # audio first, as some encoders start
+        b.send(MSG_AUDIO, 0, AAC_CONFIG)
+        p, sid = self.player_client(server, "camA")
+        p.read_in_background()
+        p.wait_seen(lambda m: m.type == MSG_VIDEO and m.payload[-1:] == b"A", 5, "A's video")
+        play2(p, sid, "camB", "switch")
+        p.wait_seen(lambda m: m.status_code() == "NetStream.Play.Transition", 5, "Transition")
+        for i in range(5):
+            b.send(MSG_AUDIO, 20 * i, aac(b"B"))
+            time.sleep(0.02)  # pacing media
+        p.wait_seen(lambda m: m.status_code() == "NetStream.Play.TransitionComplete", 5,
+                    "TransitionComplete on B's audio")
+        # B's video starts with its config and inter frames; its keyframe comes later.
+        b.send(MSG_VIDEO, 100, AVC_CONFIG)
+        for i in range(10):
+            b.send(MSG_VIDEO, 120 + 40 * i, picture(False, b"B"))
+            b.send(MSG_AUDIO, 120 + 40 * i, aac(b"B"))
+            time.sleep(0.04)  # pacing media
+        b.send(MSG_VIDEO, 600, picture(True, b"B"))
+        p.wait_seen(lambda m: m.type == MSG_VIDEO and m.payload[:2] == bytes([0x17, 1])
+                    and m.payload[-1:] == b"B", 5, "B's keyframe")
+        stop.set()
+        kinds = [m.payload[0] >> 4 for m in p.media() if m.type == MSG_VIDEO
+                 and m.payload[1] == 1 and m.payload[-1:] == b"B"]
+        self.assertEqual(kinds[0], 1, f"B's pictures began with frame types {kinds[:5]}, "
+                                      "not a keyframe")
 
 
 if __name__ == "__main__":
