@@ -27,6 +27,7 @@ void rtmp_session::start_play(const rtmp::play_command& p, std::uint32_t stream_
   if (sp == nullptr) return;
   auto& s = *sp;
   if (s.what != role::idle) stop_stream(s, false);  // play again on the same stream: switch
+  s.paused = false;  // a pause belonged to what played before
   const auto parsed = parse_stream_name(p.stream_name);
   const auto decision = authorize_play(s.id, parsed, "play");
   if (!decision) return;

@@ -5,7 +5,8 @@
 - "?video=0" in the play name (what libavformat's player, which cannot send receiveVideo,
   uses for audio only): no video message at all, not even the GOP cache's keyframe.
 - pause on a live stream stops delivery (NetStream.Pause.Notify); unpause starts again at
-  the live edge from the current GOP (NetStream.Unpause.Notify, then a keyframe).
+  the live edge from the current GOP (NetStream.Unpause.Notify, then a keyframe); a new
+  play after a pause plays (the pause belonged to the play before).
 - A client that connects with objectEncoding 3 gets its replies as AMF3 command messages
   (type 17: a 0x00 byte, then AMF0 values) with objectEncoding 3, and can play.
 """
@@ -89,6 +90,19 @@ class PlayerControlsTest(IntegrationTest):
             and not m.is_sequence_header(), 5, "video after unpause")
         self.assertTrue(first.is_video_keyframe(),
                         f"unpause resumed with an inter frame at {first.timestamp} ms")
+
+    def test_play_again_after_a_pause_plays(self):
+        client, sid = self.player_client(self.server, "ctl")
+        client.wait_status("NetStream.Play.Start", 5)
+        client.read_in_background()
+        client.pause(sid, True, 0)
+        client.wait_seen(lambda m: m.status_code() == "NetStream.Pause.Notify", 5,
+                         "NetStream.Pause.Notify")
+        client.play(sid, "ctl")  # a new play resets the pause, as on FMS
+        replayed = time.monotonic()
+        # Past the join's GOP burst (sent at once): the live frames that follow it.
+        client.wait_seen(lambda m: m.type == harness.MSG_VIDEO and m.received_at > replayed + 1.0,
+                         6, "live video a second after playing again")
 
     def test_amf3_client_connects_and_plays(self):
         c = self.rtmp_client(self.server.port)
