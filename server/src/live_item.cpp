@@ -29,29 +29,34 @@ shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint3
   return wire;
 }
 
-shared::shared_bytes live_item::wire_for(std::uint32_t stream_id) const {
-  if (stream_id == k_common_play_stream_id || !wire) return wire;
+shared::shared_bytes live_item::wire_for(std::uint32_t stream_id, std::uint64_t timestamp) const {
+  if (!wire || (stream_id == k_common_play_stream_id && timestamp == media.timestamp)) return wire;
   const auto find = [&]() -> shared::shared_bytes {
     for (std::size_t i = 0; i < alternates_used_; ++i) {
-      if ((*alternates_)[i].stream_id == stream_id) return (*alternates_)[i].wire;
+      const auto& a = (*alternates_)[i];
+      if (a.stream_id == stream_id && a.timestamp == timestamp) return a.wire;
     }
     return nullptr;
+  };
+  const auto encode = [&] {
+    if (timestamp == media.timestamp) return encode_live_wire(media, stream_id, chunk_size);
+    auto retimed = media;
+    retimed.timestamp = timestamp;
+    return encode_live_wire(retimed, stream_id, chunk_size);
   };
   {
     std::lock_guard lock(alternates_mutex_);
     if (auto w = find()) return w;
-    if (alternates_used_ == k_max_alternate_wires) {
-      return encode_live_wire(media, stream_id, chunk_size);  // full: this player's own copy
-    }
+    if (alternates_used_ == k_max_alternate_wires) return encode();  // full: a private copy
   }
   // Encoded outside the lock: a keyframe is a large copy, and the other worker threads'
   // players of this item must not wait for it.
-  auto mine = encode_live_wire(media, stream_id, chunk_size);
+  auto mine = encode();
   std::lock_guard lock(alternates_mutex_);
   if (auto w = find()) return w;  // another thread's player was first: share its bytes
   if (alternates_used_ == k_max_alternate_wires) return mine;
   if (!alternates_) alternates_ = std::make_unique<alternate_wires>();
-  (*alternates_)[alternates_used_++] = {stream_id, mine};
+  (*alternates_)[alternates_used_++] = {stream_id, timestamp, mine};
   return mine;
 }
 

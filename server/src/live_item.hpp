@@ -46,12 +46,17 @@ struct live_item {
   /// teacher's camera and screen on one connection, a client whose first createStream gave
   /// 2. Beyond them a player encodes its own copy.
   static constexpr std::size_t k_max_alternate_wires = 4;
-  /// The item encoded for message stream `stream_id` at `chunk_size`: `wire` for
-  /// k_common_play_stream_id; for another id the encoding built by the first player on that
-  /// id and shared by all later ones (thread-safe), so 1,000 players on stream id 2 cost one
-  /// encoding per item, not 1,000. Past k_max_alternate_wires ids, a fresh private copy.
-  /// Null for an item without payload (events).
-  shared::shared_bytes wire_for(std::uint32_t stream_id) const;
+  /// The item encoded for message stream `stream_id` at `chunk_size`, with timestamp
+  /// `timestamp` (a player moved by a play2 switch is on a shifted timeline): `wire` for
+  /// k_common_play_stream_id on the stream's own timeline; otherwise the encoding built by
+  /// the first player that needs that (id, timestamp) and shared by all later ones
+  /// (thread-safe), so 1,000 players on stream id 2, or switched to the screen together,
+  /// cost one encoding per item, not 1,000. Past k_max_alternate_wires variants, a fresh
+  /// private copy. Null for an item without payload (events).
+  shared::shared_bytes wire_for(std::uint32_t stream_id, std::uint64_t timestamp) const;
+  shared::shared_bytes wire_for(std::uint32_t stream_id) const {
+    return wire_for(stream_id, media.timestamp);
+  }
 
   /// The item as one FLV tag (header, data, PreviousTagSize) for HTTP-FLV and WS-FLV
   /// players, on the stream's timeline; null for events and for what FLV cannot carry
@@ -62,6 +67,7 @@ struct live_item {
  private:
   struct alternate_wire {
     std::uint32_t stream_id = 0;
+    std::uint64_t timestamp = 0;
     shared::shared_bytes wire;
   };
   using alternate_wires = std::array<alternate_wire, k_max_alternate_wires>;

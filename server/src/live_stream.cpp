@@ -298,6 +298,11 @@ void live_stream::deliver(group& g, const live_item_ptr& item) {
   }
 }
 
+std::uint64_t live_stream::newest_timestamp() {
+  std::lock_guard lock(mutex_);
+  return timestamps_.newest();
+}
+
 bool live_stream::idle() {
   std::lock_guard lock(mutex_);
   return !publisher_ && players_ == 0;

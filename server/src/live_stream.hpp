@@ -102,6 +102,8 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   std::vector<live_item_ptr> start_items();
 
   bool idle();  ///< no publisher and no players: the registry may drop it
+  /// The newest timestamp on the stream's timeline (what a play2 switch continues after).
+  std::uint64_t newest_timestamp();
 
   /// Bytes one worker thread may have posted to it and not yet delivered.
   static constexpr std::size_t k_max_group_backlog = 32u << 20;

@@ -118,7 +118,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);
   void queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp, bool burst,
                 clock::time_point now);
-  shared::shared_bytes wire_for(const net_stream& s, const live_item& item) const;
+  shared::shared_bytes wire_for(const net_stream& s, const live_item& item,
+                                std::uint64_t timestamp) const;
   static boost::asio::awaitable<void> vod_pump(std::shared_ptr<rtmp_session> self,
                                                std::uint32_t stream_id, std::uint64_t generation);
   boost::asio::awaitable<void> serve();

@@ -27,7 +27,7 @@ void rtmp_session::start_play(const rtmp::play_command& p, std::uint32_t stream_
   if (sp == nullptr) return;
   auto& s = *sp;
   if (s.what != role::idle) stop_stream(s, false);  // play again on the same stream: switch
-  s.paused = false;  // a pause belonged to what played before
+  s.paused = false;                                 // a pause belonged to what played before
   const auto parsed = parse_stream_name(p.stream_name);
   const auto decision = authorize_play(s.id, parsed, "play");
   if (!decision) return;
@@ -137,16 +137,7 @@ void rtmp_session::queue_live(net_stream& s, const live_item& item, bool burst,
 void rtmp_session::queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp,
                             bool burst, clock::time_point now) {
   const auto& m = item.media;
-  shared::shared_bytes wire;
-  if (timestamp == m.timestamp) {
-    wire = wire_for(s, item);
-  } else {
-    // Shifted onto this player's timeline (after a switch): an encoding of its own.
-    auto retimed = m;
-    retimed.timestamp = timestamp;
-    wire = encode_live_wire(retimed, s.id, out_chunk_size_);
-  }
-  auto e = live_queue_entry(item, std::move(wire), s.id, burst, now);
+  auto e = live_queue_entry(item, wire_for(s, item, timestamp), s.id, burst, now);
   e.timestamp = timestamp;
   const bool media = m.is_audio() || m.is_video();
   if (media) s.last_ts = std::max(s.last_ts, timestamp);
@@ -161,11 +152,14 @@ void rtmp_session::queue_items(net_stream& s, const std::vector<live_item_ptr>& 
   wake_writer();
 }
 
-shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item& item) const {
+shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item& item,
+                                            std::uint64_t timestamp) const {
   // Our chunk size is the server's from connect on (a client cannot change what we send
   // with), so every player can share the item's encodings; the check only guards that.
-  if (out_chunk_size_ == item.chunk_size) return item.wire_for(s.id);
-  return encode_live_wire(item.media, s.id, out_chunk_size_);
+  if (out_chunk_size_ == item.chunk_size) return item.wire_for(s.id, timestamp);
+  auto retimed = item.media;
+  retimed.timestamp = timestamp;
+  return encode_live_wire(retimed, s.id, out_chunk_size_);
 }
 
 void rtmp_session::on_live(net_stream& ns, const live_item_ptr& item) {

@@ -19,6 +19,7 @@ constexpr std::string_view k_play_transition_complete = "NetStream.Play.Transiti
 // The new stream starts this long after the newest frame the player has of the old one, so
 // that its audio from just before its keyframe does not land before what was played.
 constexpr std::int64_t k_switch_gap_ms = 40;
+constexpr std::int64_t k_switch_round_ms = 100;  // shifts are multiples of it
 
 }  // namespace
 
@@ -158,6 +159,14 @@ void rtmp_session::on_switch_live(std::uint32_t stream_id, const live_item_ptr& 
 void rtmp_session::complete_switch(net_stream& s, const live_item_ptr& cut) {
   auto n = std::move(s.next);
   const auto from = activity_of(s);
+  // The new stream continues just after the newest frame of the old one (on this player's
+  // timeline), rounded up to 100 ms: players that switch together get the same shift and so
+  // share each item's shifted encoding (live_item::wire_for) instead of one copy each.
+  const auto old_newest = static_cast<std::int64_t>(s.live->newest_timestamp()) + s.ts_offset;
+  const auto after =
+      std::max<std::int64_t>(static_cast<std::int64_t>(s.last_ts), old_newest) + k_switch_gap_ms;
+  const auto at = static_cast<std::uint64_t>((after + k_switch_round_ms - 1) / k_switch_round_ms *
+                                             k_switch_round_ms);
   s.live->unsubscribe(worker_.context, s.player.get());
   const std::string old_key = s.key;
   n->player->switching_to = false;  // its next items are the stream's
@@ -168,8 +177,6 @@ void rtmp_session::complete_switch(net_stream& s, const live_item_ptr& cut) {
   s.key = n->key;
   s.access = n->access;
   activity_ = "played " + s.key;
-  // The new stream's timeline continues just after the newest frame the player has.
-  const auto at = s.last_ts + k_switch_gap_ms;
   s.ts_offset = static_cast<std::int64_t>(at) - static_cast<std::int64_t>(cut->media.timestamp);
   s.ts_floor = s.last_ts;
   send_transition_complete(s, old_key, at);

@@ -1,4 +1,5 @@
-// live_item's encodings: one per message stream id, shared by every player on that id.
+// live_item's encodings: one per message stream id (and play2 shift), shared by every
+// player that needs it.
 #include "live_item.hpp"
 
 #include <gtest/gtest.h>
@@ -107,6 +108,29 @@ TEST(LiveItem, PlayersOnTwoThreadsGetTheSameEncoding) {
     ASSERT_EQ(seen[0], seen[1]) << "round " << round;
     ASSERT_EQ(item->wire_for(3).get(), seen[0]);
   }
+}
+
+TEST(LiveItem, PlayersSwitchedTogetherShareTheShiftedEncoding) {
+  // play2 moves players onto a shifted timeline; those that switched together have the
+  // same shift and must not each copy every message.
+  const auto item = keyframe_item(7000);
+  const auto a = item->wire_for(k_common_play_stream_id, 12300);
+  const auto b = item->wire_for(k_common_play_stream_id, 12300);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a.get(), b.get()) << "the second switched player re-encoded the item";
+  EXPECT_NE(a.get(), item->wire.get());
+  const auto m = parse(*a);
+  EXPECT_EQ(m.timestamp, 12300u);
+  EXPECT_EQ(m.stream_id, k_common_play_stream_id);
+  EXPECT_EQ(m.payload, *item->media.payload);
+  // Another shift, or the same shift on another stream id, is another encoding.
+  EXPECT_NE(item->wire_for(k_common_play_stream_id, 12400).get(), a.get());
+  const auto on2 = item->wire_for(2, 12300);
+  EXPECT_NE(on2.get(), a.get());
+  EXPECT_EQ(parse(*on2).stream_id, 2u);
+  EXPECT_EQ(parse(*on2).timestamp, 12300u);
+  // The stream's own timeline on stream id 1 is still the common encoding.
+  EXPECT_EQ(item->wire_for(k_common_play_stream_id, 7000).get(), item->wire.get());
 }
 
 TEST(LiveItem, EventsHaveNoEncoding) {
