@@ -4,6 +4,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "lectern/net/use_tuple.hpp"
 #include "lectern/shared/flv_writer.hpp"
 #include "live_stream.hpp"
 #include "player_writes.hpp"
@@ -17,7 +18,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 // How long a goodbye (the last chunk, a WebSocket close frame) may take before the
 // connection is cut anyway.

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "http_session.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 namespace lectern::server {
 namespace {
@@ -18,7 +19,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 
 }  // namespace
 

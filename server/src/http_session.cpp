@@ -9,6 +9,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http_util.hpp"
+#include "lectern/net/use_tuple.hpp"
 #include "ws_connection.hpp"
 
 namespace lectern::server {
@@ -17,7 +18,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // What a connection being closed after an error may still send us before we cut it: enough
 // for the rest of a modest rejected body, so the client reads our answer instead of a reset.
 constexpr std::size_t k_drain_bytes = 256 * 1024;

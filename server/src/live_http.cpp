@@ -12,6 +12,7 @@
 #include "api_context.hpp"
 #include "classroom_authorizer.hpp"
 #include "http_util.hpp"
+#include "lectern/net/use_tuple.hpp"
 #include "player_writes.hpp"
 #include "server_context.hpp"
 #include "stream_name.hpp"
@@ -25,7 +26,7 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // A WS-FLV client sends nothing but pongs and its close; a dead one is found by pings.
 constexpr auto k_ws_idle_timeout = std::chrono::seconds(60);
 constexpr std::size_t k_ws_max_message = 4096;

@@ -367,8 +367,14 @@ parse_outcome failure(std::string message) {
   parse_outcome out;
   out.exit = true;
   out.exit_code = 2;
-  out.output = std::string(k_program) + ": " + std::move(message) + "\nSee " +
-               std::string(k_program) + " --help for every option and its format.\n";
+  // Appended piece by piece: GCC 12 sees a false -Warray-bounds in the chain of operator+
+  // once the precompiled header is included first.
+  out.output = k_program;
+  out.output += ": ";
+  out.output += message;
+  out.output += "\nSee ";
+  out.output += k_program;
+  out.output += " --help for every option and its format.\n";
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "lectern/net/use_tuple.hpp"
 #include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
@@ -24,7 +25,7 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // Players send little (acks, a few commands): they keep a small read buffer. A publisher's
 // fills up and grows it, up to the large size, for fewer reads per second.
 constexpr std::size_t k_read_buffer_small = 4 * 1024;

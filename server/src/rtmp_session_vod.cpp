@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "lectern/net/use_tuple.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/data_message.hpp"
 #include "recording_error.hpp"
@@ -20,7 +21,7 @@ namespace rtmp = shared::rtmp;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // A recording is sent this far ahead of real time at least, even to a client that never
 // announced a buffer, so that playback does not stutter on scheduling jitter.
 constexpr std::uint32_t k_min_vod_lead_ms = 1000;

@@ -14,6 +14,7 @@
 
 #include "authorizer.hpp"
 #include "control_plane.hpp"
+#include "lectern/net/use_tuple.hpp"
 #include "recording_finalizer.hpp"
 #include "rtmp_session.hpp"
 #include "server_context.hpp"
@@ -28,7 +29,7 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // How long clients get to go away at shutdown before the loops are stopped.
 constexpr auto k_shutdown_grace = std::chrono::seconds(5);
 

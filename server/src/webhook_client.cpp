@@ -1,4 +1,5 @@
 #include "webhook_client.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -21,7 +22,7 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 // A receiver answers with a status and perhaps a short text; nothing larger is worth reading.
 constexpr std::uint64_t k_max_response_body = 64 * 1024;
 

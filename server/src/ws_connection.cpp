@@ -1,4 +1,5 @@
 #include "ws_connection.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,7 +21,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 
 std::string peer_close_text(const websocket::close_reason& r) {
   std::string s = "closed by peer (";

@@ -18,7 +18,7 @@ using asio::use_awaitable;
 namespace {
 
 // Players read 4 KiB at a time: 3,000 of them then hold 12 MiB of read buffers.
-constexpr std::size_t k_read_buffer = 4096;
+constexpr std::size_t k_player_read_buffer = 4096;
 
 }  // namespace
 
@@ -26,7 +26,7 @@ player::player(const asio::any_io_executor& ex, int id, const player_config& cfg
                live_counters& counters)
     : cfg_(cfg),
       counters_(counters),
-      client_(ex, k_read_buffer),
+      client_(ex, k_player_read_buffer),
       timer_(ex),
       playout_(std::chrono::milliseconds(cfg.stall_threshold_ms)) {
   stats_.id = id;

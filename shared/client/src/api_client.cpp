@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "lectern/net/use_tuple.hpp"
 #include "url.hpp"
 
 namespace lectern::client {
@@ -22,7 +23,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 
 std::string seconds_text(std::chrono::milliseconds d) {
   const auto tenths = d.count() / 100;
@@ -57,7 +58,7 @@ asio::awaitable<std::pair<error_code, tcp::resolver::results_type>> resolve(
   timer.async_wait([weak = std::weak_ptr(resolver)](error_code ec) {
     if (auto r = weak.lock(); r && !ec) r->cancel();
   });
-  auto [ec, results] = co_await resolver->async_resolve(u.host, u.port, k_tuple);
+  auto [ec, results] = co_await resolver->async_resolve(u.host, u.port, k_use);
   timer.cancel();
   co_return std::pair{ec, std::move(results)};
 }
@@ -129,18 +130,18 @@ asio::awaitable<result<http_reply>> api_client::request(std::string base_url, ht
 
   beast::tcp_stream stream(executor_);
   stream.expires_at(start + options_.connect_timeout);
-  auto [cec, ep] = co_await stream.async_connect(endpoints, k_tuple);
+  auto [cec, ep] = co_await stream.async_connect(endpoints, k_use);
   if (cec)
     co_return transport_failure(base_url, cec, options_.connect_timeout, "accept a connection");
 
   stream.expires_at(start + options_.request_timeout);
   auto req = make_request(u, method, target, body, bearer);
-  auto [wec, wn] = co_await http::async_write(stream, req, k_tuple);
+  auto [wec, wn] = co_await http::async_write(stream, req, k_use);
   if (wec) co_return transport_failure(base_url, wec, options_.request_timeout, "answer");
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(options_.max_body);
-  auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_use);
   if (ec == http::error::body_limit) {
     co_return client_error{error_kind::bad_reply,
                            concat("the reply from ", base_url, " is too large")};

@@ -11,13 +11,14 @@
 
 #include "control_channel_impl.hpp"
 #include "lectern/client/backoff.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 namespace lectern::client {
 namespace {
 
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 
 // An object's full state is at most 1 MiB (docs/control-protocol.md, "Limits"); the
 // envelope and JSON escaping need some room on top.
@@ -60,7 +61,7 @@ asio::awaitable<void> control_channel::impl::run() {
     const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     retry_.expires_after(
         backoff_delay(attempt_++, options_.backoff_initial, options_.backoff_max, unit));
-    co_await retry_.async_wait(k_tuple);
+    co_await retry_.async_wait(k_use);
   }
 }
 
@@ -72,7 +73,7 @@ asio::awaitable<disconnect_info> control_channel::impl::session() {
   beast::flat_buffer buffer;
   // Until welcome only "error" frames are expected; they explain the close that follows.
   while (!live_) {
-    auto [ec, n] = co_await c->ws.async_read(buffer, k_tuple);
+    auto [ec, n] = co_await c->ws.async_read(buffer, k_use);
     if (ec) co_return ended(*c, ec);
     const std::string text = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
@@ -88,7 +89,7 @@ asio::awaitable<disconnect_info> control_channel::impl::session() {
 
   disconnect_info info;
   for (;;) {
-    auto [ec, n] = co_await c->ws.async_read(buffer, k_tuple);
+    auto [ec, n] = co_await c->ws.async_read(buffer, k_use);
     if (ec) {
       info = ended(*c, ec);
       break;
@@ -106,13 +107,13 @@ asio::awaitable<disconnect_info> control_channel::impl::session() {
 asio::awaitable<std::optional<disconnect_info>> control_channel::impl::open(control_connection& c) {
   const std::string where = concat("ws://", host_and_port(url_->host, url_->port));
   tcp::resolver resolver(strand_);
-  auto [rec, endpoints] = co_await resolver.async_resolve(url_->host, url_->port, k_tuple);
+  auto [rec, endpoints] = co_await resolver.async_resolve(url_->host, url_->port, k_use);
   if (rec) co_return disconnect_info{concat("cannot find host ", url_->host), 0, true};
   if (stopped_) co_return disconnect_info{"stopped", 0, false};
 
   auto& tcp_layer = beast::get_lowest_layer(c.ws);
   tcp_layer.expires_after(options_.connect_timeout);
-  auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, k_tuple);
+  auto [cec, ep] = co_await tcp_layer.async_connect(endpoints, k_use);
   if (cec)
     co_return disconnect_info{concat("cannot connect to ", where, ": ", cec.message()), 0, true};
   tcp_layer.expires_never();  // the WebSocket's own timeouts take over
@@ -127,7 +128,7 @@ asio::awaitable<std::optional<disconnect_info>> control_channel::impl::open(cont
     req.set(beast::http::field::user_agent, "lectern-client");
   }));
   auto [hec] =
-      co_await c.ws.async_handshake(host_and_port(url_->host, url_->port), url_->target, k_tuple);
+      co_await c.ws.async_handshake(host_and_port(url_->host, url_->port), url_->target, k_use);
   if (hec) {
     co_return disconnect_info{
         concat("WebSocket handshake with ", where, " failed: ", hec.message()), 0, true};
@@ -138,7 +139,7 @@ asio::awaitable<std::optional<disconnect_info>> control_channel::impl::open(cont
   if (!token_.empty()) hello["token"] = token_;
   if (!session_key_.empty()) hello["resume"] = session_key_;
   const std::string text = serialize(hello);
-  auto [wec, wn] = co_await c.ws.async_write(asio::buffer(text), k_tuple);
+  auto [wec, wn] = co_await c.ws.async_write(asio::buffer(text), k_use);
   if (wec) co_return ended(c, wec);
   last_error_.clear();
   co_return std::nullopt;
@@ -149,17 +150,17 @@ asio::awaitable<void> control_channel::impl::writer(std::shared_ptr<control_conn
   while (!c->over) {
     if (stopped_) {
       // Beast allows one write-side operation at a time, so the close is sent from here.
-      co_await c->ws.async_close(websocket::close_code::normal, k_tuple);
+      co_await c->ws.async_close(websocket::close_code::normal, k_use);
       co_return;
     }
     if (queue_.empty()) {
       c->wake.expires_at(asio::steady_timer::time_point::max());
-      co_await c->wake.async_wait(k_tuple);  // enqueue(), stop() and the reader cancel it
+      co_await c->wake.async_wait(k_use);  // enqueue(), stop() and the reader cancel it
       continue;
     }
     const std::string frame = std::move(queue_.front());
     queue_.pop_front();
-    auto [ec, n] = co_await c->ws.async_write(asio::buffer(frame), k_tuple);
+    auto [ec, n] = co_await c->ws.async_write(asio::buffer(frame), k_use);
     if (ec) {
       beast::get_lowest_layer(c->ws).close();  // the reader fails and ends the session
       co_return;

@@ -19,7 +19,7 @@ client_error bad_link(std::string what) {
   return {error_kind::bad_link, std::move(m)};
 }
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   std::string out = "\"";
   out += s;
   out += '"';
@@ -37,7 +37,7 @@ result<std::uint64_t> parse_room(std::string_view text) {
   if (text.size() > 18 ||
       !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
     std::string m = "the room id ";
-    m += quoted(text);
+    m += in_quotes(text);
     m += " is not a number";
     return bad_link(std::move(m));
   }
@@ -81,12 +81,12 @@ result<join_link> parse_join_link(std::string_view link) {
   if (!u) return bad_link(u.error().message);
   if (u->scheme == "https") return https_refused();
   if (u->scheme != "http")
-    return bad_link(concat("the link must start with http://, not ", quoted(u->scheme), "://"));
+    return bad_link(concat("the link must start with http://, not ", in_quotes(u->scheme), "://"));
   std::string_view path = u->target;
   path = path.substr(0, path.find('?'));
   constexpr std::string_view k_prefix = "/join/";
   if (path.substr(0, k_prefix.size()) != k_prefix) {
-    return bad_link(concat("the path ", quoted(path), " is not /join/ROOM"));
+    return bad_link(concat("the path ", in_quotes(path), " is not /join/ROOM"));
   }
   path.remove_prefix(k_prefix.size());
   if (!path.empty() && path.back() == '/') path.remove_suffix(1);  // a pasted trailing slash
@@ -108,7 +108,7 @@ result<join_link> make_join_link(std::string_view server, std::string_view room,
   auto u = parse_url(url);
   if (!u) {
     std::string m = "--server ";
-    m += quoted(server);
+    m += in_quotes(server);
     m += " is not HOST, HOST:PORT or http://HOST:PORT: ";
     m += u.error().message;
     return client_error{error_kind::bad_link, std::move(m)};

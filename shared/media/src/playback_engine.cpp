@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "lectern/media/av_error.hpp"
+#include "lectern/media/source.hpp"  // unix_now_us
 #include "lectern/shared/capture_time.hpp"
 
 namespace lectern::media {
@@ -37,12 +38,6 @@ std::int64_t us_between(playback_engine::clock::time_point a,
 // for both where playback may go and which clock runs).
 bool audio_live(std::optional<std::int64_t> audio, std::optional<std::int64_t> video) {
   return audio && (!video || *audio + k_audio_stale_us >= *video);
-}
-
-std::int64_t unix_now_us() {
-  return std::chrono::duration_cast<microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 }  // namespace
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "lectern/net/use_tuple.hpp"
 #include "shaper.hpp"
 
 namespace asio = boost::asio;
@@ -27,7 +28,7 @@ using namespace lectern::impair;
 
 namespace {
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 constexpr std::size_t k_read_size = 16 * 1024;
 
 struct options {

@@ -2,6 +2,7 @@
 // refusals a user can hit (wrong token, unknown room, not a Lectern server, nobody
 // listening, no answer) each with a readable message, and a generic JSON request.
 #include "lectern/client/api_client.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,8 +23,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using lectern::net::k_use;
 using nlohmann::json;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
 const json k_join_answer = {
     {"room",
@@ -61,14 +62,14 @@ http::response<http::string_body> answer(const http::request<http::string_body>&
 asio::awaitable<void> serve(tcp::socket socket) {
   beast::flat_buffer buffer;
   http::request<http::string_body> req;
-  auto [ec, n] = co_await http::async_read(socket, buffer, req, k_tuple);
+  auto [ec, n] = co_await http::async_read(socket, buffer, req, k_use);
   if (ec) co_return;
   if (req.target() == "/silent") {
-    co_await http::async_read(socket, buffer, req, k_tuple);  // never answers; client times out
+    co_await http::async_read(socket, buffer, req, k_use);  // never answers; client times out
     co_return;
   }
   auto res = answer(req);
-  co_await http::async_write(socket, res, k_tuple);
+  co_await http::async_write(socket, res, k_use);
 }
 
 // A loopback HTTP server on its own thread; stopped and joined on destruction.
@@ -89,7 +90,7 @@ class test_http_server {
  private:
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(k_tuple);
+      auto [ec, socket] = co_await acceptor_.async_accept(k_use);
       if (ec) co_return;
       asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
     }

@@ -2,6 +2,7 @@
 // of docs/control-protocol.md: hello/welcome, so.state/so.change, a dropped connection and
 // the resumed reconnect, refusals and kicks that end the channel, actions from other threads.
 #include "lectern/client/control_channel.hpp"
+#include "lectern/net/use_tuple.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,21 +25,21 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using nlohmann::json;
 using namespace std::chrono_literals;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 using server_ws = websocket::stream<tcp::socket>;
 
 // Accepts one WebSocket; `target` (if given) gets the upgrade request's path and query.
 asio::awaitable<std::unique_ptr<server_ws>> accept_ws(tcp::acceptor& acceptor,
                                                       std::string* target = nullptr) {
-  auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
+  auto [ec, socket] = co_await acceptor.async_accept(k_use);
   if (ec) co_return nullptr;
   auto ws = std::make_unique<server_ws>(std::move(socket));
   beast::flat_buffer buffer;
   beast::http::request<beast::http::empty_body> upgrade;
-  auto [rec, n] = co_await beast::http::async_read(ws->next_layer(), buffer, upgrade, k_tuple);
+  auto [rec, n] = co_await beast::http::async_read(ws->next_layer(), buffer, upgrade, k_use);
   if (rec) co_return nullptr;
   if (target != nullptr) *target = std::string(upgrade.target());
-  auto [hec] = co_await ws->async_accept(upgrade, k_tuple);
+  auto [hec] = co_await ws->async_accept(upgrade, k_use);
   if (hec) co_return nullptr;
   ws->text(true);
   co_return ws;
@@ -47,13 +48,13 @@ asio::awaitable<std::unique_ptr<server_ws>> accept_ws(tcp::acceptor& acceptor,
 // The next frame as JSON; null when the connection ended.
 asio::awaitable<json> read_json(server_ws& ws) {
   beast::flat_buffer buffer;
-  auto [ec, n] = co_await ws.async_read(buffer, k_tuple);
+  auto [ec, n] = co_await ws.async_read(buffer, k_use);
   if (ec) co_return json();
   co_return json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
 }
 
 asio::awaitable<void> write_json(server_ws& ws, const json& frame) {
-  co_await ws.async_write(asio::buffer(frame.dump()), k_tuple);
+  co_await ws.async_write(asio::buffer(frame.dump()), k_use);
 }
 
 json welcome(const char* session) {
@@ -183,7 +184,7 @@ TEST(ControlChannelTest, RefusedTokenEndsTheChannelWithTheServersReason) {
     auto ws = co_await accept_ws(f.acceptor);
     hello = co_await read_json(*ws);
     co_await write_json(*ws, refusal);
-    co_await ws->async_close(websocket::close_reason(4001), k_tuple);
+    co_await ws->async_close(websocket::close_reason(4001), k_use);
     f.acceptor.close();  // a retry would now be refused and reported again
   });
   EXPECT_EQ(hello["op"], "hello");
@@ -223,7 +224,7 @@ TEST(ControlChannelTest, ActionsFromAnotherThreadGrantsAndKick) {
     co_await write_json(*ws, result_for(chat["id"]));
     co_await write_json(*ws, grant);
     co_await write_json(*ws, kicked_frame);
-    co_await ws->async_close(websocket::close_code::normal, k_tuple);
+    co_await ws->async_close(websocket::close_code::normal, k_use);
     f.acceptor.close();
   });
   sender.join();

@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "lectern/net/use_tuple.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 
@@ -36,7 +37,7 @@ namespace http = beast::http;
 using asio::ip::tcp;
 using namespace std::chrono_literals;
 
-constexpr auto k_use = asio::as_tuple(asio::use_awaitable);
+using lectern::net::k_use;
 constexpr auto k_wait_limit = 10s;  // generous: a loaded CI machine, never reached when working
 constexpr std::string_view k_secret = "test-secret-0123456789";
 
