@@ -67,17 +67,11 @@ bool parse_number(std::string_view text, std::uint64_t& out) {
   return ec == std::errc{} && end == text.data() + text.size();
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // True if an If-None-Match value lists `etag` or is "*"; weak comparison (RFC 9110 13.1.2).
 bool etag_listed(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     const auto comma = header.find(',');
-    auto item = trim(header.substr(0, comma));
+    auto item = trim_ows(header.substr(0, comma));
     if (item == "*") return true;
     if (item.substr(0, 2) == "W/") item.remove_prefix(2);
     if (item == etag) return true;
@@ -121,14 +115,14 @@ void set_validators(http::response_header<>& h, const file_facts& f, const named
 
 byte_range parse_byte_range(std::string_view header, std::uint64_t size) {
   byte_range whole;
-  header = trim(header);
+  header = trim_ows(header);
   if (header.substr(0, 6) != "bytes=") return whole;
-  const auto spec = trim(header.substr(6));
+  const auto spec = trim_ows(header.substr(6));
   if (spec.find(',') != std::string_view::npos) return whole;
   const auto dash = spec.find('-');
   if (dash == std::string_view::npos) return whole;
-  const auto first_text = trim(spec.substr(0, dash));
-  const auto last_text = trim(spec.substr(dash + 1));
+  const auto first_text = trim_ows(spec.substr(0, dash));
+  const auto last_text = trim_ows(spec.substr(dash + 1));
   byte_range r;
   r.what = byte_range::kind::partial;
   byte_range unsatisfiable{byte_range::kind::unsatisfiable, 0, 0};

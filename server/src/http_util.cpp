@@ -17,12 +17,6 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Calls f(piece) for each piece of `text` between separators.
 template <class F>
 void split(std::string_view text, char separator, F&& f) {
@@ -49,6 +43,12 @@ std::string server_header() {
 }
 
 }  // namespace
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -91,8 +91,8 @@ std::vector<std::pair<std::string, std::string>> parse_cookies(std::string_view 
   split(header, ';', [&](std::string_view pair) {
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos) return;
-    const auto name = trim(pair.substr(0, eq));
-    auto value = trim(pair.substr(eq + 1));
+    const auto name = trim_ows(pair.substr(0, eq));
+    auto value = trim_ows(pair.substr(eq + 1));
     // RFC 6265 4.1.1: a value may be wrapped in double quotes, which are not part of it.
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
@@ -220,7 +220,7 @@ http::message_generator text_reply(request_context& ctx, http::status status, st
 
 nlohmann::json parse_json_body(const request_context& ctx) {
   if (const auto type = ctx.header(http::field::content_type)) {
-    const auto media = trim(type->substr(0, type->find(';')));
+    const auto media = trim_ows(type->substr(0, type->find(';')));
     if (!boost::beast::iequals(media, "application/json")) {
       throw api_error(http::status::unsupported_media_type, "unsupported_media_type",
                       "the request body must be application/json");

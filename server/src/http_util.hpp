@@ -18,6 +18,9 @@ namespace lectern::server {
 /// Extra response headers, e.g. {{http::field::set_cookie, set_cookie(...)}}.
 using header_list = std::vector<std::pair<http::field, std::string>>;
 
+/// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace, RFC 9110 5.6.3).
+std::string_view trim_ows(std::string_view s);
+
 /// Decodes %XX escapes (and '+' as a space when `plus_is_space`, for query strings).
 /// nullopt for a malformed escape or a decoded NUL byte.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
