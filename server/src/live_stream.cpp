@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "lectern/shared/amf0.hpp"
 #include "lectern/shared/data_message.hpp"
+#include "player_writes.hpp"
 
 namespace lectern::server {
 
@@ -13,6 +15,11 @@ using shared::media_message;
 namespace rtmp = shared::rtmp;
 
 namespace {
+
+// hold_audio bounds: frames held per worker thread (a few: 50 ms of AAC is 3), and how long
+// they may wait in wall time when no video frame comes (a stalled or audio-only publisher).
+constexpr std::size_t k_max_held_audio = 16;
+constexpr auto k_held_audio_wall = std::chrono::milliseconds(100);
 
 timestamp_mapper::track track_of(const media_message& m) noexcept {
   if (m.is_audio()) return timestamp_mapper::track::audio;
@@ -270,9 +277,10 @@ void live_stream::broadcast(const live_item_ptr& item,
   const bool droppable = (item->what == live_item::kind::media &&
                           item->media.priority() != shared::drop_priority::never) ||
                          item->what == live_item::kind::data;
+  const bool hold = limits_.hold_audio;
   for (auto& g : groups) {
     if (g->context->get_executor().running_in_this_thread()) {
-      deliver(*g, item);
+      deliver(g, item, hold);
       continue;
     }
     if (droppable && g->backlog.load(std::memory_order_relaxed) > k_max_group_backlog) {
@@ -280,22 +288,63 @@ void live_stream::broadcast(const live_item_ptr& item,
       continue;
     }
     g->backlog.fetch_add(size, std::memory_order_relaxed);
-    asio::post(*g->context, [g, item, size] {
+    asio::post(*g->context, [g, item, size, hold] {
       g->backlog.fetch_sub(size, std::memory_order_relaxed);
       if (g->gap.exchange(false, std::memory_order_relaxed)) {
         for (std::size_t i = 0; i < g->members.size(); ++i) g->members[i].subscriber->on_gap();
       }
-      deliver(*g, item);
+      deliver(g, item, hold);
     });
   }
 }
 
-void live_stream::deliver(group& g, const live_item_ptr& item) {
-  // Index loop: a subscriber must not (un)subscribe inside on_live, but be safe anyway.
-  for (std::size_t i = 0; i < g.members.size(); ++i) {
-    const auto& m = g.members[i];
-    if (item->seq > m.start_seq) m.subscriber->on_live(item);
+void live_stream::deliver(const std::shared_ptr<group>& g, const live_item_ptr& item, bool hold) {
+  const auto& m = item->media;
+  if (hold && item->what == live_item::kind::media && m.is_audio() && !m.sequence_header) {
+    if (g->held.empty()) {
+      g->held_from = m.timestamp;
+      arm_release(g);
+    }
+    const bool within = m.timestamp >= g->held_from && m.timestamp - g->held_from < k_audio_hold_ms;
+    if (within && g->held.size() < k_max_held_audio) {
+      g->held.push_back(item);
+      return;
+    }
   }
+  hand_over(*g, &item);
+}
+
+void live_stream::hand_over(group& g, const live_item_ptr* item) {
+  // Index loops: a subscriber must not (un)subscribe inside on_live, but be safe anyway.
+  // Each member takes the held audio and the item in one visit (its memory is touched once).
+  if (g.held.empty()) {
+    if (item == nullptr) return;
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      const auto& mb = g.members[i];
+      if ((*item)->seq > mb.start_seq) mb.subscriber->on_live(*item);
+    }
+    return;
+  }
+  if (item != nullptr) g.held.push_back(*item);
+  for (std::size_t i = 0; i < g.members.size(); ++i) {
+    const auto& mb = g.members[i];
+    for (const auto& h : g.held) {
+      if (h->seq > mb.start_seq) mb.subscriber->on_live(h);
+    }
+  }
+  g.held.clear();
+}
+
+void live_stream::arm_release(const std::shared_ptr<group>& g) {
+  // A publisher that stops sending video (or stalls) must not leave audio held: a timer
+  // per worker thread and stream, not per player, hands it over after a short wall time.
+  if (g->timer_armed) return;
+  g->timer_armed = true;
+  auto timer = std::make_shared<asio::steady_timer>(*g->context, k_held_audio_wall);
+  timer->async_wait([timer, g](const boost::system::error_code&) {
+    g->timer_armed = false;
+    hand_over(*g, nullptr);
+  });
 }
 
 std::uint64_t live_stream::newest_timestamp() {

@@ -26,6 +26,10 @@ struct live_stream_limits {
   std::uint32_t chunk_size = 4096;  ///< outgoing chunk size the shared encoding uses
   /// A publisher that sent nothing for this long may be replaced by a new one.
   std::chrono::milliseconds stale_publisher{5000};
+  /// --write-batching frame: each worker thread holds audio (at most k_audio_hold_ms of
+  /// media time, and 100 ms of wall time) and hands it to its players with the next video
+  /// frame, so that each player is visited about 25 times a second, not 68.
+  bool hold_audio = false;
 };
 
 /// Who publishes a stream.
@@ -124,6 +128,10 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
     // an unbounded backlog of posted handlers.
     std::atomic<std::size_t> backlog{0};
     std::atomic<bool> gap{false};
+    // hold_audio: audio not yet handed to the members, in order (a few frames).
+    std::vector<live_item_ptr> held;
+    std::uint64_t held_from = 0;  // media timestamp of held.front()
+    bool timer_armed = false;     // a wall-time release of `held` is pending
   };
 
   live_item_ptr make_item(live_item::kind k, shared::media_message&& m);
@@ -132,7 +140,9 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
   void snapshot_locked(std::vector<live_item_ptr>& out) const;
   using group_list = std::shared_ptr<const std::vector<std::shared_ptr<group>>>;
   void broadcast(const live_item_ptr& item, const std::vector<std::shared_ptr<group>>& groups);
-  static void deliver(group& g, const live_item_ptr& item);
+  static void deliver(const std::shared_ptr<group>& g, const live_item_ptr& item, bool hold);
+  static void hand_over(group& g, const live_item_ptr* item);  // held, then item
+  static void arm_release(const std::shared_ptr<group>& g);
   bool holds_locked(std::uint64_t session_id) const noexcept;
 
   const std::string key_;

@@ -38,6 +38,7 @@ live_stream_limits stream_limits(const server_options& o) {
   l.gop_cache_bytes = o.gop_cache_bytes;
   l.gop_cache_ms = o.gop_cache_ms;
   l.chunk_size = o.chunk_size;
+  l.hold_audio = o.batching == write_batching::frame;
   return l;
 }
 
