@@ -69,13 +69,18 @@ class PlayerControlsTest(IntegrationTest):
         self.assertEqual([m for m in list(client.received) if m.type == harness.MSG_VIDEO], [],
                          "a video=0 player got video")
 
-    def test_live_pause_and_unpause(self):
+    def paused_player(self) -> tuple:
+        """A player of live/ctl that has paused (NetStream.Pause.Notify received)."""
         client, sid = self.player_client(self.server, "ctl")
         client.wait_status("NetStream.Play.Start", 5)
         client.read_in_background()
         client.pause(sid, True, 0)
         client.wait_seen(lambda m: m.status_code() == "NetStream.Pause.Notify", 5,
                          "NetStream.Pause.Notify")
+        return client, sid
+
+    def test_live_pause_and_unpause(self):
+        client, sid = self.paused_player()
         time.sleep(0.3)
         paused_from = time.monotonic()
         time.sleep(1.5)  # the class goes on while this student is paused
@@ -92,12 +97,7 @@ class PlayerControlsTest(IntegrationTest):
                         f"unpause resumed with an inter frame at {first.timestamp} ms")
 
     def test_play_again_after_a_pause_plays(self):
-        client, sid = self.player_client(self.server, "ctl")
-        client.wait_status("NetStream.Play.Start", 5)
-        client.read_in_background()
-        client.pause(sid, True, 0)
-        client.wait_seen(lambda m: m.status_code() == "NetStream.Pause.Notify", 5,
-                         "NetStream.Pause.Notify")
+        client, sid = self.paused_player()
         client.play(sid, "ctl")  # a new play resets the pause, as on FMS
         replayed = time.monotonic()
         # Past the join's GOP burst (sent at once): the live frames that follow it.
