@@ -245,12 +245,15 @@ asio::awaitable<http::message_generator> update_room(api_context& api, request_c
 asio::awaitable<http::message_generator> delete_room(api_context& api, request_context& ctx) {
   const auto who = co_await require_admin(api, ctx);
   const auto id = id_param(ctx);
+  // Memory first (both do nothing for a room that does not exist): once the room is gone
+  // from memory, no join, attendance row or shared-object batch can be queued behind the
+  // DELETE and fail on the missing room's FOREIGN KEY.
+  api.rooms.remove_room(id);
+  api.classes.room_deleted(id);
   const bool removed = co_await api.db.run([&](database& db) { return db.rooms.remove(id); });
   if (!removed) {
     throw api_error(http::status::not_found, "not_found", "there is no room " + std::to_string(id));
   }
-  api.rooms.remove_room(id);
-  api.classes.room_deleted(id);
   audit(api, who, ctx, "room.delete", "room:" + std::to_string(id));
   auto res = http::response<http::string_body>(http::status::no_content, ctx.request().version());
   co_return finish_reply(ctx, std::move(res));

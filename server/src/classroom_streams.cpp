@@ -48,13 +48,6 @@ std::string player_key(const rtmp_activity& a) {
   return key;
 }
 
-std::optional<participant_role> role_of_access(std::string_view role) {
-  if (role == "teacher") return participant_role::teacher;
-  if (role == "student") return participant_role::student;
-  if (role == "admin") return participant_role::admin;
-  return std::nullopt;  // a guest of a public room has no participant to claim
-}
-
 }  // namespace
 
 void classroom::check_claim(runtime& rt, rtmp_activity& a) const {
@@ -64,9 +57,8 @@ void classroom::check_claim(runtime& rt, rtmp_activity& a) const {
   // has that participant with the token's role (a student token cannot claim the teacher).
   // A wrong id is dropped rather than refused: a student whose control channel came back
   // under a new id after the resume grace still plays, as an anonymous viewer.
-  const auto expected = role_of_access(a.access.role);
   const auto actual = rt.state ? rt.state->role_of(claimed) : std::nullopt;
-  if (expected && actual == expected) return;
+  if (actual && room_state::role_name(*actual) == a.access.role) return;
   log_.info("classroom", "room " + std::to_string(rt.id) + ": " + a.peer + " named participant " +
                              claimed + ", which is not a " + a.access.role +
                              " of the room; counted as an anonymous " + a.transport + " player");

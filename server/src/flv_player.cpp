@@ -19,7 +19,6 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 using lectern::net::k_use;
-constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 // How long a goodbye (the last chunk, a WebSocket close frame) may take before the
 // connection is cut anyway.
 constexpr auto k_goodbye_time = std::chrono::seconds(3);
@@ -134,10 +133,9 @@ void flv_player::on_live(const live_item_ptr& item) {
       break;
   }
   queue_item(*item, false, clock::now());
-  const bool now = relay_.options.batching != write_batching::frame || batcher_.write_now(*item);
   // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
   // timer cancel per message per player costs a lock in the reactor.
-  if (idle_ && now) {
+  if (idle_) {
     idle_ = false;
     wake_.cancel();
   }
@@ -194,7 +192,6 @@ asio::awaitable<void> flv_player::writer() {
     }
     batch_.clear();
     queue_.take(batch_, k_player_write_batch);
-    batcher_.written();
     buffers_.clear();
     for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     batch_queued_at_ = batch_.front().queued_at;
@@ -219,7 +216,7 @@ asio::awaitable<void> flv_player::writer() {
 asio::awaitable<void> flv_player::watchdog() {
   asio::steady_timer timer(executor_);
   while (!cut_) {
-    timer.expires_after(k_watchdog_period);
+    timer.expires_after(k_player_watchdog_period);
     auto [ec] = co_await timer.async_wait(k_use);
     if (ec || cut_) break;
     const auto now = clock::now();
@@ -227,11 +224,6 @@ asio::awaitable<void> flv_player::watchdog() {
       // A goodbye the peer does not take (its socket is full) must not hold us.
       if (now - closing_since_ > k_goodbye_time) cut(close_reason_);
       continue;
-    }
-    if (idle_ && !queue_.empty()) {
-      // Audio held by --write-batching frame goes out even if no video frame follows.
-      idle_ = false;
-      wake_.cancel();
     }
     const auto oldest = writing_ ? batch_queued_at_ : queue_.oldest_queued_at(now);
     if (auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now)) {

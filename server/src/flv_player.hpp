@@ -20,7 +20,6 @@
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
 #include "player_lag.hpp"
-#include "player_writes.hpp"
 #include "rtmp_observer.hpp"
 #include "server_context.hpp"
 
@@ -116,10 +115,9 @@ class flv_player final : public live_subscriber,
   std::vector<boost::asio::const_buffer> buffers_;
   clock::time_point batch_queued_at_{};
   bool writing_ = false;
-  frame_batcher batcher_;  // --write-batching frame
-  bool idle_ = false;      // the writer waits for on_live() to wake it
-  bool closing_ = false;   // ending: nothing more is queued
-  bool cut_ = false;       // the connection is cut: nothing more is written
+  bool idle_ = false;     // the writer waits for on_live() to wake it
+  bool closing_ = false;  // ending: nothing more is queued
+  bool cut_ = false;      // the connection is cut: nothing more is written
   clock::time_point closing_since_{};
   bool observed_ = false;
   std::string close_reason_;

@@ -11,7 +11,7 @@ namespace rtmp = shared::rtmp;
 namespace flv = shared::flv;
 
 shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint32_t stream_id,
-                                      std::uint32_t chunk_size) {
+                                      std::uint32_t chunk_size, std::uint64_t timestamp) {
   if (!m.payload) return nullptr;
   rtmp::message_header h;
   h.chunk_stream_id = m.is_audio()   ? rtmp::k_csid_audio
@@ -19,7 +19,7 @@ shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint3
                                      : rtmp::k_csid_data;
   h.type = static_cast<std::uint8_t>(m.type);
   h.stream_id = stream_id;
-  h.timestamp = m.timestamp;
+  h.timestamp = timestamp;
   h.length = static_cast<std::uint32_t>(m.size());
   auto wire = std::make_shared<shared::bytes>();
   wire->reserve(rtmp::chunk_writer::standalone_size(h, chunk_size));
@@ -38,20 +38,16 @@ shared::shared_bytes live_item::wire_for(std::uint32_t stream_id, std::uint64_t 
     }
     return nullptr;
   };
-  const auto encode = [&] {
-    if (timestamp == media.timestamp) return encode_live_wire(media, stream_id, chunk_size);
-    auto retimed = media;
-    retimed.timestamp = timestamp;
-    return encode_live_wire(retimed, stream_id, chunk_size);
-  };
+  bool full = false;
   {
     std::lock_guard lock(alternates_mutex_);
     if (auto w = find()) return w;
-    if (alternates_used_ == k_max_alternate_wires) return encode();  // full: a private copy
+    full = alternates_used_ == k_max_alternate_wires;
   }
   // Encoded outside the lock: a keyframe is a large copy, and the other worker threads'
   // players of this item must not wait for it.
-  auto mine = encode();
+  auto mine = encode_live_wire(media, stream_id, chunk_size, timestamp);
+  if (full) return mine;  // nothing more is kept: this player's own copy
   std::lock_guard lock(alternates_mutex_);
   if (auto w = find()) return w;  // another thread's player was first: share its bytes
   if (alternates_used_ == k_max_alternate_wires) return mine;

@@ -20,9 +20,10 @@ namespace lectern::server {
 inline constexpr std::uint32_t k_common_play_stream_id = 1;
 
 /// `m` as one RTMP message with a type-0 header on its chunk stream (audio, video or data),
-/// message stream `stream_id`, chunked at `chunk_size`; null without a payload.
+/// message stream `stream_id`, with `timestamp` (the stream's, or a play2 player's shifted one),
+/// chunked at `chunk_size`; null without a payload.
 shared::shared_bytes encode_live_wire(const shared::media_message& m, std::uint32_t stream_id,
-                                      std::uint32_t chunk_size);
+                                      std::uint32_t chunk_size, std::uint64_t timestamp);
 
 /// One immutable unit of a live stream, shared by every player of the stream and by the
 /// GOP cache. Built once by the publisher's thread.

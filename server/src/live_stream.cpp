@@ -6,7 +6,6 @@
 
 #include "lectern/shared/amf0.hpp"
 #include "lectern/shared/data_message.hpp"
-#include "player_writes.hpp"
 
 namespace lectern::server {
 
@@ -19,6 +18,9 @@ namespace {
 // hold_audio bounds: frames held per worker thread (a few: 50 ms of AAC is 3), and how long
 // they may wait in wall time when no video frame comes (a stalled or audio-only publisher).
 constexpr std::size_t k_max_held_audio = 16;
+// The most audio (media time) held for a video frame: 50 ms covers video down to 20 fps; with
+// slower or no video (a 5 fps screen share, an audio-only stream) audio goes in 50 ms runs.
+constexpr std::uint64_t k_audio_hold_ms = 50;
 constexpr auto k_held_audio_wall = std::chrono::milliseconds(100);
 
 timestamp_mapper::track track_of(const media_message& m) noexcept {
@@ -95,7 +97,8 @@ live_item_ptr live_stream::make_item(live_item::kind k, media_message&& m) {
   item->seq = ++seq_;
   item->media = std::move(m);
   item->chunk_size = limits_.chunk_size;
-  item->wire = encode_live_wire(item->media, k_common_play_stream_id, limits_.chunk_size);
+  item->wire = encode_live_wire(item->media, k_common_play_stream_id, limits_.chunk_size,
+                                item->media.timestamp);
   return item;
 }
 

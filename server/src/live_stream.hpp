@@ -26,7 +26,7 @@ struct live_stream_limits {
   std::uint32_t chunk_size = 4096;  ///< outgoing chunk size the shared encoding uses
   /// A publisher that sent nothing for this long may be replaced by a new one.
   std::chrono::milliseconds stale_publisher{5000};
-  /// --write-batching frame: each worker thread holds audio (at most k_audio_hold_ms of
+  /// --write-batching frame: each worker thread holds audio (at most 50 ms of
   /// media time, and 100 ms of wall time) and hands it to its players with the next video
   /// frame, so that each player is visited about 25 times a second, not 68.
   bool hold_audio = false;

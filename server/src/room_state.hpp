@@ -67,6 +67,8 @@ class room_state {
   nlohmann::json snapshot() const;
   /// The role of a participant of the room (connected or within its resume grace).
   std::optional<participant_role> role_of(std::string_view participant_id) const;
+  /// "teacher", "student", "admin": the role as tokens and the wire name it.
+  static std::string_view role_name(participant_role role) noexcept;
   /// The participant a speak grant's publish token belongs to.
   std::optional<std::string> participant_for_publish_token(std::string_view token) const;
   /// The stream a participant may publish ("live/3-p7"), whether granted or not.
@@ -183,7 +185,6 @@ class room_state {
 
   static std::optional<std::size_t> utf8_chars(std::string_view s, bool allow_newlines);
   static std::optional<std::string> clean_name(std::string_view raw);
-  static std::string_view role_name(participant_role role) noexcept;
   static const std::map<std::string, handler, std::less<>>& handlers();
   void send(room_effects& fx, frames::frame_ptr frame, std::vector<conn_handle> to) const;
   std::vector<conn_handle> connections_of(std::initializer_list<participant_role> roles) const;

@@ -73,7 +73,7 @@ struct rtmp_session::net_stream {
 
 inline void rtmp_session::live_player::on_live(const live_item_ptr& item) {
   if (switching_to) {
-    session.on_switch_live(stream.id, item);
+    session.on_switch_live(stream, item);
   } else {
     session.on_live(stream, item);
   }

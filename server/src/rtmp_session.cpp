@@ -30,7 +30,6 @@ using lectern::net::k_use;
 // fills up and grows it, up to the large size, for fewer reads per second.
 constexpr std::size_t k_read_buffer_small = 4 * 1024;
 constexpr std::size_t k_read_buffer_large = 64 * 1024;
-constexpr auto k_watchdog_period = std::chrono::milliseconds(250);
 constexpr auto k_drain_grace = std::chrono::seconds(2);
 // Replies and statuses a client has not read, beyond what a recording being played may
 // have queued (the VOD pump stops at 1 MiB, plus one message). Real clients read them at
@@ -224,7 +223,6 @@ void rtmp_session::flush() {
     }
     batch_.clear();
     queue_.take(batch_, k_player_write_batch);
-    batcher_.written();
     batch_queued_at_ = batch_.front().queued_at;
     buffers_.clear();
     std::size_t total = 0;
@@ -279,7 +277,7 @@ asio::awaitable<void> rtmp_session::watchdog() {
   asio::steady_timer timer(socket_.get_executor());
   const auto& o = server_.options;
   for (;;) {
-    timer.expires_after(k_watchdog_period);
+    timer.expires_after(k_player_watchdog_period);
     auto [ec] = co_await timer.async_wait(k_use);
     if (ec || closing_) co_return;
     const auto now = clock::now();
@@ -313,9 +311,6 @@ asio::awaitable<void> rtmp_session::watchdog() {
       co_return;
     }
     if (!playing || draining_) continue;
-    // --write-batching frame holds audio for the next video frame: a publisher that stalls
-    // must not leave it waiting (and counted as this player's lag).
-    if (!writing_ && !queue_.empty()) wake_writer();
     // Or the link cannot carry even audio and keyframes, for max_lag on end.
     const auto verdict = lag_.check(queue_.stats().dropped_keyframes_or_audio, oldest, now);
     if (verdict) {

@@ -18,7 +18,6 @@
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
 #include "player_lag.hpp"
-#include "player_writes.hpp"
 #include "server_context.hpp"
 
 namespace lectern::server {
@@ -130,7 +129,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   struct pending_switch;
   void on_play2(const shared::rtmp::command& c, std::uint32_t stream_id);
   void start_switch(net_stream& s, const shared::rtmp::play2_command& p);
-  void on_switch_live(std::uint32_t stream_id, const live_item_ptr& item);
+  void on_switch_live(net_stream& s, const live_item_ptr& item);
   void complete_switch(net_stream& s, const live_item_ptr& cut);
   void cancel_switch(net_stream& s);
   void send_transition_complete(net_stream& s, const std::string& from, std::uint64_t at);
@@ -156,7 +155,6 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   clock::time_point batch_queued_at_{};
   std::vector<boost::asio::const_buffer> buffers_;  // of batch_
   bool writing_ = false;                            // an async_write of batch_ is in flight
-  frame_batcher batcher_;                           // --write-batching frame: audio waits for video
   bool flush_scheduled_ = false;  // flush() is posted (or timed, --write-batching window)
 
   bool connected_ = false;

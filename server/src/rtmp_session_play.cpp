@@ -157,35 +157,30 @@ shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item
   // Our chunk size is the server's from connect on (a client cannot change what we send
   // with), so every player can share the item's encodings; the check only guards that.
   if (out_chunk_size_ == item.chunk_size) return item.wire_for(s.id, timestamp);
-  auto retimed = item.media;
-  retimed.timestamp = timestamp;
-  return encode_live_wire(retimed, s.id, out_chunk_size_);
+  return encode_live_wire(item.media, s.id, out_chunk_size_, timestamp);
 }
 
-void rtmp_session::on_live(net_stream& ns, const live_item_ptr& item) {
-  auto* s = &ns;
-  if (s->what != role::playing_live || closing_ || draining_) return;
+void rtmp_session::on_live(net_stream& s, const live_item_ptr& item) {
+  if (s.what != role::playing_live || closing_ || draining_) return;
   switch (item->what) {
     case live_item::kind::publish:
-      send(rtmp::make_user_control(rtmp::stream_begin{s->id}));
-      send_status(s->id, rtmp::k_level_status, rtmp::k_play_publish_notify,
-                  s->key + " is now published.");
-      queue_.wait_for_keyframe(s->id);
+      send(rtmp::make_user_control(rtmp::stream_begin{s.id}));
+      send_status(s.id, rtmp::k_level_status, rtmp::k_play_publish_notify,
+                  s.key + " is now published.");
+      queue_.wait_for_keyframe(s.id);
       return;
     case live_item::kind::unpublish:
-      send_status(s->id, rtmp::k_level_status, rtmp::k_play_unpublish_notify,
-                  s->key + " is no longer published; waiting for it to come back.");
+      send_status(s.id, rtmp::k_level_status, rtmp::k_play_unpublish_notify,
+                  s.key + " is no longer published; waiting for it to come back.");
       return;
     case live_item::kind::metadata:
     case live_item::kind::data:
     case live_item::kind::media:
       break;
   }
-  if (s->paused && item->what == live_item::kind::media) return;
-  queue_live(*s, *item, false, clock::now());
-  if (server_.options.batching != write_batching::frame || batcher_.write_now(*item)) {
-    wake_writer();
-  }
+  if (s.paused && item->what == live_item::kind::media) return;
+  queue_live(s, *item, false, clock::now());
+  wake_writer();
 }
 
 void rtmp_session::on_pause(const rtmp::command& c, std::uint32_t stream_id) {

@@ -120,14 +120,14 @@ void rtmp_session::start_switch(net_stream& s, const rtmp::play2_command& p) {
 
 // An item of the stream a switch waits on: its start state is kept; the cut comes with its
 // next keyframe (or next audio frame for a player without video, or a stream without it).
-void rtmp_session::on_switch_live(std::uint32_t stream_id, const live_item_ptr& item) {
-  auto* s = stream(stream_id);
-  if (s == nullptr || !s->next || s->next->abandoned || closing_ || draining_) return;
+void rtmp_session::on_switch_live(net_stream& ns, const live_item_ptr& item) {
+  auto* s = &ns;
+  const auto stream_id = s->id;
+  if (!s->next || s->next->abandoned || closing_ || draining_) return;
   auto& n = *s->next;
   const auto& m = item->media;
   switch (item->what) {
     case live_item::kind::unpublish:
-      if (n.abandoned) return;
       n.abandoned = true;
       send_status(s->id, rtmp::k_level_error, rtmp::k_play_failed,
                   n.key + " stopped before the switch; still playing " + s->key + ".");

@@ -63,9 +63,10 @@ class vod_library {
   vod_library(const vod_library&) = delete;
   vod_library& operator=(const vod_library&) = delete;
 
-  /// Opens `file` and calls `done` once, on a thread of the library (never inside open()):
-  /// post from there to the caller's own executor. Errors: those of vod_source::open, and
-  /// recording_error::queue_full when max_waiting opens are waiting.
+  /// Opens `file` and calls `done` once, on a thread of the library: post from there to the
+  /// caller's own executor. A refusal (recording_error::queue_full, when max_waiting opens
+  /// are waiting) is answered inside open(), on the caller's thread: hold no lock that
+  /// `done` takes. Other errors: those of vod_source::open.
   void open(std::filesystem::path file, callback done);
 
   stats counters() const;

@@ -118,14 +118,16 @@ class AttendanceTest(IntegrationTest):
         # catches, a player is never shown as a publisher (nobody publishes here).
         student = self.room["student_token"]
         seen: list = []
+        statuses: list = []
         stop = threading.Event()
 
         def poll() -> None:
             api = Api(self.server.http)
             while not stop.is_set():
-                _, _, body = api.request("GET", f"/api/v1/rooms/{self.rid}/live",
-                                         token=self.admin)
-                seen.extend(body.get("publishers", []))
+                status, _, body = api.request("GET", f"/api/v1/rooms/{self.rid}/live",
+                                              token=self.admin)
+                statuses.append(status)
+                seen.extend(body["publishers"] if status == 200 else [])
 
         pollers = [threading.Thread(target=poll, daemon=True) for _ in range(6)]
         for t in pollers:
@@ -142,7 +144,15 @@ class AttendanceTest(IntegrationTest):
             stop.set()
             for t in pollers:
                 t.join(10)
+        self.assertGreater(len(statuses), 10, "the readers hardly read")
+        self.assertEqual(set(statuses), {200})
         self.assertEqual(seen, [], "players shown as publishers")
+        # And a real publisher is listed as one, not as a player.
+        self.publish(self.server, f"{self.rid}?token={self.room['teacher_token']}", duration=20)
+        live = wait_until(lambda: self.live()["publishers"] and self.live(), 10,
+                          "the teacher under publishers")
+        self.assertEqual([p["stream"] for p in live["publishers"]], [f"live/{self.rid}"])
+        self.assertEqual(live["players"], [])
 
     def live(self) -> dict:
         status, _, body = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
