@@ -306,6 +306,7 @@ void live_stream::deliver(const std::shared_ptr<group>& g, const live_item_ptr& 
   if (hold && item->what == live_item::kind::media && m.is_audio() && !m.sequence_header) {
     if (g->held.empty()) {
       g->held_from = m.timestamp;
+      g->held_at = clock::now();
       arm_release(g);
     }
     const bool within = m.timestamp >= g->held_from && m.timestamp - g->held_from < k_audio_hold_ms;
@@ -341,12 +342,19 @@ void live_stream::hand_over(group& g, const live_item_ptr* item) {
 void live_stream::arm_release(const std::shared_ptr<group>& g) {
   // A publisher that stops sending video (or stalls) must not leave audio held: a timer
   // per worker thread and stream, not per player, hands it over after a short wall time.
+  // Only a hold that is that old is released: releasing whatever is held when the timer
+  // happens to fire would cut holds short (about 10 extra writes a second per player).
   if (g->timer_armed) return;
   g->timer_armed = true;
-  auto timer = std::make_shared<asio::steady_timer>(*g->context, k_held_audio_wall);
+  auto timer = std::make_shared<asio::steady_timer>(*g->context, g->held_at + k_held_audio_wall);
   timer->async_wait([timer, g](const boost::system::error_code&) {
     g->timer_armed = false;
-    hand_over(*g, nullptr);
+    if (g->held.empty()) return;
+    if (clock::now() - g->held_at >= k_held_audio_wall) {
+      hand_over(*g, nullptr);
+    } else {
+      arm_release(g);  // a newer hold: its own deadline
+    }
   });
 }
 

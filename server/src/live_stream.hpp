@@ -131,6 +131,7 @@ class live_stream : public std::enable_shared_from_this<live_stream> {
     // hold_audio: audio not yet handed to the members, in order (a few frames).
     std::vector<live_item_ptr> held;
     std::uint64_t held_from = 0;  // media timestamp of held.front()
+    clock::time_point held_at{};  // when held.front() was held
     bool timer_armed = false;     // a wall-time release of `held` is pending
   };
 

@@ -64,11 +64,13 @@ class WriteBatchingTest(IntegrationTest):
         video = [m for m in media if m.type == harness.MSG_VIDEO]
         self.assertGreater(len(video), 40, "25 fps video must keep flowing")
         self.assert_live_audio(media, 3.0)
-        # Audio rides with video: most audio frames arrive within 60 ms of a video frame.
-        times = sorted(m.received_at for m in video)
-        audio = [m for m in media if m.type == harness.MSG_AUDIO]
-        near = sum(1 for a in audio if min(abs(a.received_at - t) for t in times) < 0.06)
-        harness.note(f"{near} of {len(audio)} audio frames arrived within 60 ms of video")
+        # Audio rides with video: the media arrives in about 25 bursts a second (one per video
+        # frame), not 68 (one per message, as without batching). A slow reader can only merge
+        # bursts, so this cannot fail because the machine is loaded.
+        times = sorted(m.received_at for m in media)
+        bursts = 1 + sum(1 for a, b in zip(times, times[1:]) if b - a > 0.003)
+        harness.note(f"{bursts / 3.0:.0f} bursts a second")
+        self.assertLess(bursts / 3.0, 34, "audio does not go out with the video frames")
 
     def test_frame_batching_audio_only_player(self):
         server = self.start_server("--write-batching", "frame")
@@ -91,7 +93,7 @@ class WriteBatchingTest(IntegrationTest):
         # too slow (--max-lag-ms 1000) for what the server itself held back.
         server = self.start_server("--write-batching", "frame", "--max-lag-ms", "1000")
         player = self.rtmp_client(server.port)
-        sid = start_playing(player, "stall")
+        start_playing(player, "stall")
         player.read_in_background()
         teacher = self.rtmp_client(server.port)
         teacher.handshake()
@@ -107,12 +109,12 @@ class WriteBatchingTest(IntegrationTest):
         sent = time.monotonic()
         last = player.wait_seen(lambda m: m.type == harness.MSG_AUDIO and m.timestamp == 9 * 23
                                 and not m.is_sequence_header(), 5, "the last audio frame")
-        harness.note(f"the last held frame arrived {(last.received_at - sent) * 1000:.0f} ms "
-                     f"after it was sent")
+        # The stream releases held audio after 100 ms of wall time; the rest is slack for a
+        # loaded machine (without the release it waits for a video frame that never comes).
+        self.assertLess(last.received_at - sent, 0.5, "held audio waited for a video frame")
         time.sleep(2.0)  # twice --max-lag-ms with the teacher silent
         self.assertNotIn("NetStream.Play.InsufficientBW", player.statuses())
         self.assertFalse(player.closed, "the player was disconnected")
-        self.assertEqual(sid, 1)
 
     def test_window_batching_plays_live(self):
         server = self.start_server("--write-batching", "window")

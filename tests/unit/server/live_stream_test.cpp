@@ -83,6 +83,55 @@ TEST(LiveStream, ALateJoinerStartsAtTheLastKeyframeWithItsHeaders) {
   EXPECT_EQ(s.stats().players, 0u);
 }
 
+TEST(LiveStream, FrameBatchingHandsAudioOverWithTheNextVideoFrame) {
+  asio::io_context ctx;
+  live_stream_limits limits;
+  limits.hold_audio = true;  // --write-batching frame
+  live_stream s("live/a", limits);
+  const auto start = clock::now();
+  const auto push = [&](shared::media_message m) {
+    const auto at = start + std::chrono::milliseconds(m.timestamp);  // a live publisher's pace
+    s.push_media(1, std::move(m), at);
+  };
+  const auto run = [&] {
+    ctx.restart();
+    ctx.poll();
+  };
+  recorder r;
+  s.subscribe(ctx, &r);
+  s.publish(publisher(1), start);
+  push(video(0, true));
+  run();
+  const std::size_t before = r.items.size();  // the publish event and the keyframe
+
+  push(audio(10));
+  push(audio(33));
+  run();
+  EXPECT_EQ(r.items.size(), before) << "audio went out before the next video frame";
+  push(video(40, false));
+  run();
+  ASSERT_EQ(r.items.size(), before + 3);
+  EXPECT_TRUE(r.items[before]->media.is_audio());
+  EXPECT_TRUE(r.items[before + 1]->media.is_audio());
+  EXPECT_TRUE(r.items[before + 2]->media.is_video()) << "the held audio keeps its order";
+
+  // No video (a slow screen share, audio only): audio goes in runs of 50 ms of media.
+  for (std::uint64_t ts : {60, 83, 106}) push(audio(ts));
+  run();
+  EXPECT_EQ(r.items.size(), before + 3);
+  push(audio(129));  // 69 ms after the first held frame
+  run();
+  EXPECT_EQ(r.items.size(), before + 7);
+
+  // The teacher stalls after one frame: the stream's timer hands it over by itself.
+  push(audio(152));
+  run();
+  EXPECT_EQ(r.items.size(), before + 7);
+  ctx.restart();
+  ctx.run_for(1s);  // returns once the release timer has run
+  EXPECT_EQ(r.items.size(), before + 8);
+}
+
 TEST(LiveStream, ASecondPublisherIsRefusedButTheSamePrincipalTakesOver) {
   live_stream s("live/a", {});
   const auto now = clock::now();

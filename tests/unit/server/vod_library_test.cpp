@@ -40,9 +40,11 @@ struct answers {
       cv.notify_all();
     };
   }
-  void wait_for(std::size_t n) {
+  // True once `n` answers came (within 10 s): use as ASSERT_TRUE(a.wait_for(n)), so that a
+  // timeout ends the test instead of reading answers that are not there.
+  [[nodiscard]] bool wait_for(std::size_t n) {
     std::unique_lock l(m);
-    ASSERT_TRUE(cv.wait_for(l, 10s, [&] { return got.size() >= n; })) << got.size() << " of " << n;
+    return cv.wait_for(l, 10s, [&] { return got.size() >= n; });
   }
   std::size_t indexings() {
     std::size_t n = 0;
@@ -65,7 +67,7 @@ TEST(VodLibrary, OpensOnItsOwnThreadAndPlaysTheFile) {
   vod_library lib;
   answers a;
   lib.open(aged_copy(dir, "a.flv", 60s), a.collect());
-  a.wait_for(1);
+  ASSERT_TRUE(a.wait_for(1)) << a.got.size() << " answers of 1";
   ASSERT_TRUE(a.got[0].src) << a.got[0].ec.message();
   EXPECT_NE(a.got[0].thread, std::this_thread::get_id());
   EXPECT_GT(a.got[0].indexed_ms, 0u);
@@ -82,9 +84,9 @@ TEST(VodLibrary, AFinishedRecordingIsIndexedOnceForManyPlayers) {
   answers a;
   const auto file = aged_copy(dir, "class.flv", 60s);
   for (int i = 0; i < 20; ++i) lib.open(file, a.collect());
-  a.wait_for(20);
+  ASSERT_TRUE(a.wait_for(20)) << a.got.size() << " answers of 20";
   lib.open(file, a.collect());  // later
-  a.wait_for(21);
+  ASSERT_TRUE(a.wait_for(21)) << a.got.size() << " answers of 21";
   for (auto& x : a.got) ASSERT_TRUE(x.src) << x.ec.message();
   EXPECT_EQ(a.indexings(), 1u);
   EXPECT_EQ(a.got[0].src->index().get(), a.got[20].src->index().get());
@@ -102,15 +104,15 @@ TEST(VodLibrary, ARecordingStillBeingWrittenIsNotKeptAndANewVersionIsIndexedAgai
   answers a;
   const auto fresh = aged_copy(dir, "live.flv", 0s);
   lib.open(fresh, a.collect());
-  a.wait_for(1);
+  ASSERT_TRUE(a.wait_for(1)) << a.got.size() << " answers of 1";
   lib.open(fresh, a.collect());
-  a.wait_for(2);
+  ASSERT_TRUE(a.wait_for(2)) << a.got.size() << " answers of 2";
   EXPECT_EQ(a.indexings(), 2u) << "the index of a file modified just now was kept";
   EXPECT_EQ(lib.counters().cached_files, 0u);
 
   const auto done = aged_copy(dir, "done.flv", 60s);
   lib.open(done, a.collect());
-  a.wait_for(3);
+  ASSERT_TRUE(a.wait_for(3)) << a.got.size() << " answers of 3";
   // Appended to (a new size and time): the old index must not serve it.
   {
     auto bytes = test::read_file(done);
@@ -119,7 +121,7 @@ TEST(VodLibrary, ARecordingStillBeingWrittenIsNotKeptAndANewVersionIsIndexedAgai
     std::filesystem::last_write_time(done, std::filesystem::file_time_type::clock::now() - 30s);
   }
   lib.open(done, a.collect());
-  a.wait_for(4);
+  ASSERT_TRUE(a.wait_for(4)) << a.got.size() << " answers of 4";
   ASSERT_TRUE(a.got[3].src);
   EXPECT_EQ(a.indexings(), 4u);
   EXPECT_GT(a.got[3].src->tag_count(), a.got[2].src->tag_count());
@@ -134,7 +136,7 @@ TEST(VodLibrary, ErrorsAreAnswered) {
                                                    'd', '!', '!', '!'});
   lib.open(dir / "text.flv", a.collect());
   lib.open(dir.path(), a.collect());
-  a.wait_for(3);
+  ASSERT_TRUE(a.wait_for(3)) << a.got.size() << " answers of 3";
   for (auto& x : a.got) {
     EXPECT_FALSE(x.src);
     EXPECT_TRUE(x.ec);
@@ -152,7 +154,7 @@ TEST(VodLibrary, OpensBeyondTheBoundAreRefused) {
   answers a;
   const auto file = aged_copy(dir, "x.flv", 60s);
   for (int i = 0; i < 50; ++i) lib.open(file, a.collect());
-  a.wait_for(50);
+  ASSERT_TRUE(a.wait_for(50)) << a.got.size() << " answers of 50";
   std::size_t refused = 0;
   for (auto& x : a.got) refused += x.ec == recording_error::queue_full;
   EXPECT_GT(refused, 0u);
