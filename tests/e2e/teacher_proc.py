@@ -7,6 +7,7 @@ in files under the test's temp dir) whose stdin is a pipe.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import socket
@@ -90,7 +91,9 @@ class XvfbProc(Proc):
         self._out = open(self.stdout_path, "wb")
         self._err = open(self.stderr_path, "wb")
         read_fd, write_fd = os.pipe()
-        self.args = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", size, "-nolisten", "tcp"]
+        # -noreset: the keyboard mapping set by bind_keys stays when its connection closes.
+        self.args = ["Xvfb", "-displayfd", str(write_fd), "-noreset", "-screen", "0", size,
+                     "-nolisten", "tcp"]
         self.started_at = time.monotonic()
         self.popen = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self._out,
                                       stderr=self._err, pass_fds=(write_fd,),
@@ -103,6 +106,51 @@ class XvfbProc(Proc):
         if not number.isdigit():
             raise AssertionError(f"Xvfb did not start\n{self.describe()}")
         self.display = f":{number}"
+
+    def bind_keys(self, text: str) -> None:
+        """Gives every non-ASCII character of text a key of its own in the keyboard mapping.
+
+        xdotool types a character the keymap lacks by binding a spare keycode to it for that
+        one key press and unbinding it right after. A client that reads the press late (a
+        loaded machine) translates it with the mapping of that moment: the character comes
+        out as the next one or as nothing. Bound here, before the client starts, the mapping
+        never changes while typing. Uses libX11 through ctypes (no extra package)."""
+        x11 = ctypes.CDLL("libX11.so.6")
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDisplayKeycodes.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int),
+                                         ctypes.POINTER(ctypes.c_int)]
+        x11.XGetKeyboardMapping.restype = ctypes.POINTER(ctypes.c_ulong)
+        x11.XGetKeyboardMapping.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                            ctypes.POINTER(ctypes.c_int)]
+        x11.XChangeKeyboardMapping.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                               ctypes.POINTER(ctypes.c_ulong), ctypes.c_int]
+        x11.XFree.argtypes = [ctypes.c_void_p]
+        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        dpy = x11.XOpenDisplay(self.display.encode())
+        if not dpy:
+            raise AssertionError(f"cannot open the X display {self.display}")
+        try:
+            low, high, per = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+            x11.XDisplayKeycodes(dpy, ctypes.byref(low), ctypes.byref(high))
+            count = high.value - low.value + 1
+            syms = x11.XGetKeyboardMapping(dpy, low.value, count, ctypes.byref(per))
+            width = per.value
+            # Keycode 8 (the lowest) is left alone: some toolkits treat it as "no key".
+            free = [low.value + i for i in range(1, count)
+                    if not any(syms[i * width + j] for j in range(width))]
+            x11.XFree(syms)
+            wanted = sorted({c for c in text if ord(c) > 0x7e})
+            if len(wanted) > len(free):
+                raise AssertionError(f"{len(wanted)} characters to bind, {len(free)} free keys")
+            for code, char in zip(free, wanted):
+                keysym = 0x01000000 + ord(char)  # X's keysym for a Unicode code point
+                both = (ctypes.c_ulong * 2)(keysym, keysym)  # without and with Shift
+                x11.XChangeKeyboardMapping(dpy, code, 2, both, 1)
+            x11.XSync(dpy, 0)
+        finally:
+            x11.XCloseDisplay(dpy)
 
 
 def free_port() -> int:

@@ -60,11 +60,46 @@ window::~window() {
   SDL_Quit();
 }
 
+// Dear ImGui 1.86 (Debian bookworm) and its SDL2 backend see a key as a state that the
+// frame reads (io.KeysDown), not as events: a key pressed and released between two frames
+// was never down for ImGui, so a quick tap of Enter, Backspace or ctrl+a did nothing when
+// a frame took long (a loaded machine, a slow software renderer). Hence a key's second
+// change waits for the next frame, with the events after it, and the modifiers come from
+// the event itself (the backend reads SDL_GetModState(), the state after every event SDL
+// has queued, which can already have let go of ctrl).
+bool window::next_event(SDL_Event& e) {
+  if (deferred_) {
+    e = *deferred_;
+    deferred_.reset();
+  } else if (SDL_PollEvent(&e) == 0) {
+    return false;
+  }
+  if (e.type != SDL_KEYDOWN && e.type != SDL_KEYUP) return true;
+  const auto code = static_cast<std::size_t>(e.key.keysym.scancode);
+  if (code >= keys_changed_.size()) return true;
+  const bool down = e.type == SDL_KEYDOWN;
+  if (keys_changed_[code] && ImGui::GetIO().KeysDown[code] != down) {
+    deferred_ = e;  // seen in the next frame
+    return false;
+  }
+  keys_changed_[code] = true;
+  return true;
+}
+
 bool window::begin_frame() {
   bool open = true;
+  keys_changed_.reset();
   SDL_Event e;
-  while (SDL_PollEvent(&e) != 0) {
+  while (next_event(e)) {
     ImGui_ImplSDL2_ProcessEvent(&e);
+    if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) {
+      ImGuiIO& io = ImGui::GetIO();
+      const auto mod = e.key.keysym.mod;
+      io.KeyShift = (mod & KMOD_SHIFT) != 0;
+      io.KeyCtrl = (mod & KMOD_CTRL) != 0;
+      io.KeyAlt = (mod & KMOD_ALT) != 0;
+      io.KeySuper = (mod & KMOD_GUI) != 0;
+    }
     if (e.type == SDL_QUIT) open = false;
     if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE &&
         e.window.windowID == SDL_GetWindowID(window_)) {

@@ -2,7 +2,11 @@
 // under Xvfb) and a Dear ImGui context with the CJK font set.
 #pragma once
 
+#include <SDL_events.h>
+
+#include <bitset>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "lectern/ui/fonts.hpp"
@@ -47,6 +51,9 @@ class window {
  private:
   window(SDL_Window* w, SDL_Renderer* r, font_set fonts);
   void save_screenshot();
+  /// The next event for this frame; false at the end of the queue or when a key changes a
+  /// second time in this frame (that event then opens the next frame; window.cpp says why).
+  bool next_event(SDL_Event& e);
 
   SDL_Window* window_;
   SDL_Renderer* renderer_;
@@ -55,6 +62,8 @@ class window {
   std::string screenshot_path_;
   std::string screenshot_error_;
   bool screenshot_done_ = false;
+  std::optional<SDL_Event> deferred_;
+  std::bitset<SDL_NUM_SCANCODES> keys_changed_;  // keys that changed in this frame
 };
 
 }  // namespace lectern::ui
