@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
-  clang libclang-rt-14-dev           # libFuzzer and sanitizer runtimes for tests/fuzz.sh
+  clang libclang-rt-14-dev           # the asan preset, libFuzzer and sanitizer runtimes (tests/fuzz.sh)
   # libraries
   libboost1.81-dev                   # Asio and Beast (header-only)
   libavcodec-dev libavformat-dev libavutil-dev libavdevice-dev libavfilter-dev
