@@ -321,20 +321,25 @@ void live_stream::deliver(const std::shared_ptr<group>& g, const live_item_ptr& 
 void live_stream::hand_over(group& g, const live_item_ptr* item) {
   // Index loops: a subscriber must not (un)subscribe inside on_live, but be safe anyway.
   // Each member takes the held audio and the item in one visit (its memory is touched once).
+  // One clock reading for the round: the players' queues date the items with it.
+  const auto now = clock::now();
   if (g.held.empty()) {
     if (item == nullptr) return;
     for (std::size_t i = 0; i < g.members.size(); ++i) {
       const auto& mb = g.members[i];
-      if ((*item)->seq > mb.start_seq) mb.subscriber->on_live(*item);
+      if ((*item)->seq > mb.start_seq) mb.subscriber->on_live_run(item, 1, now);
     }
     return;
   }
   if (item != nullptr) g.held.push_back(*item);
+  const auto* const run = g.held.data();
+  const std::size_t n = g.held.size();
   for (std::size_t i = 0; i < g.members.size(); ++i) {
     const auto& mb = g.members[i];
-    for (const auto& h : g.held) {
-      if (h->seq > mb.start_seq) mb.subscriber->on_live(h);
-    }
+    // Items are in seq order: a player that joined during the hold skips the older ones.
+    std::size_t first = 0;
+    while (first < n && run[first]->seq <= mb.start_seq) ++first;
+    if (first < n) mb.subscriber->on_live_run(run + first, n - first, now);
   }
   g.held.clear();
 }

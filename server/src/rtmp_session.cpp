@@ -1,5 +1,6 @@
 #include "rtmp_session.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -58,7 +59,6 @@ rtmp_session::rtmp_session(tcp::socket socket, server_context& server, worker& w
                                     server.options.subscriber_queue_ms}),
       wake_(socket_.get_executor()),
       last_received_(started_),
-      last_written_(started_),
       lag_(server.options.max_lag) {
   boost::system::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
@@ -134,7 +134,7 @@ asio::awaitable<void> rtmp_session::reader() {
     last_read_filled_ = n == in_.size() - in_used_;
     in_used_ += n;
     bytes_in_ += n;
-    server_.bytes_in.fetch_add(n, std::memory_order_relaxed);
+    worker_.bytes_in.add(n);
     last_received_ = clock::now();
     std::error_code perr;
     if (!consume(perr)) {
@@ -232,17 +232,15 @@ void rtmp_session::flush() {
     }
     boost::system::error_code ec;
     std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec.clear();
+    if (ec) {
+      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+        close("write failed: " + ec.message());
+        return;
+      }
       n = 0;
     }
-    if (ec) {
-      close("write failed: " + ec.message());
-      return;
-    }
     bytes_out_ += n;
-    server_.bytes_out.fetch_add(n, std::memory_order_relaxed);
-    if (n > 0) last_written_ = clock::now();
+    worker_.bytes_out.add(n);
     if (n == total) {
       batch_.clear();  // releases our references to shared payloads at once
       continue;
@@ -265,8 +263,7 @@ void rtmp_session::flush() {
             return;
           }
           self->bytes_out_ += written;
-          self->server_.bytes_out.fetch_add(written, std::memory_order_relaxed);
-          self->last_written_ = clock::now();
+          self->worker_.bytes_out.add(written);
           self->flush();
         });
     return;
@@ -276,8 +273,15 @@ void rtmp_session::flush() {
 asio::awaitable<void> rtmp_session::watchdog() {
   asio::steady_timer timer(socket_.get_executor());
   const auto& o = server_.options;
+  // A connection that only plays is checked for lag alone: an eighth of --max-lag-ms is
+  // soon enough (at most once a second), and 1,000 players then wake 1,000 times a second
+  // instead of 4,000. Publishers (their recordings' flushes), connections being set up or
+  // drained keep the short period.
+  const auto player_period = std::clamp<std::chrono::steady_clock::duration>(
+      o.max_lag / 8, k_player_watchdog_period, std::chrono::seconds(1));
+  bool only_playing = false;
   for (;;) {
-    timer.expires_after(k_player_watchdog_period);
+    timer.expires_after(only_playing ? player_period : k_player_watchdog_period);
     auto [ec] = co_await timer.async_wait(k_use);
     if (ec || closing_) co_return;
     const auto now = clock::now();
@@ -292,11 +296,16 @@ asio::awaitable<void> rtmp_session::watchdog() {
       close(close_reason_);
       co_return;
     }
-    bool playing = false;
+    bool playing = false, other = false;
     for (auto& [id, s] : streams_) {
-      if (s->what == role::playing_live || s->what == role::playing_vod) playing = true;
+      if (s->what == role::playing_live || s->what == role::playing_vod) {
+        playing = true;
+      } else if (s->what != role::idle) {
+        other = true;
+      }
       if (s->recorder) s->recorder->tick(now);
     }
+    only_playing = playing && !other && !draining_;
     // A player may legitimately send nothing for a long time (a class before the teacher
     // arrives); everyone else must show signs of life.
     if (!playing && now - last_received_ > o.idle_timeout) {

@@ -113,6 +113,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   void play_absent(net_stream& s, shared::rtmp::play_mode mode, bool reset);
   void get_stream_length(const shared::rtmp::command& c);
   void on_live(net_stream& s, const live_item_ptr& item);
+  void on_live_run(net_stream& s, const live_item_ptr* items, std::size_t n, clock::time_point now);
+  void live_event(net_stream& s, const live_item& item);  // publish/unpublish notices
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);
   void queue_at(net_stream& s, const live_item& item, std::uint64_t timestamp, bool burst,
@@ -167,7 +169,6 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   std::shared_ptr<rtmp_so_link> so_link_;  // set by the first shared object message
 
   clock::time_point last_received_;
-  clock::time_point last_written_;
   lag_watch lag_;
   std::string close_reason_;
   bool closing_ = false;   // close() called: the coroutines are ending

@@ -161,26 +161,34 @@ shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item
 }
 
 void rtmp_session::on_live(net_stream& s, const live_item_ptr& item) {
+  on_live_run(s, &item, 1, clock::now());
+}
+
+void rtmp_session::on_live_run(net_stream& s, const live_item_ptr* items, std::size_t n,
+                               clock::time_point now) {
   if (s.what != role::playing_live || closing_ || draining_) return;
-  switch (item->what) {
-    case live_item::kind::publish:
-      send(rtmp::make_user_control(rtmp::stream_begin{s.id}));
-      send_status(s.id, rtmp::k_level_status, rtmp::k_play_publish_notify,
-                  s.key + " is now published.");
-      queue_.wait_for_keyframe(s.id);
-      return;
-    case live_item::kind::unpublish:
-      send_status(s.id, rtmp::k_level_status, rtmp::k_play_unpublish_notify,
-                  s.key + " is no longer published; waiting for it to come back.");
-      return;
-    case live_item::kind::metadata:
-    case live_item::kind::data:
-    case live_item::kind::media:
-      break;
+  for (std::size_t i = 0; i < n; ++i) {
+    const live_item& item = *items[i];
+    if (item.what == live_item::kind::publish || item.what == live_item::kind::unpublish) {
+      live_event(s, item);
+      if (closing_) return;  // its replies were not read (send() closed the connection)
+    } else if (!s.paused || item.what != live_item::kind::media) {
+      queue_live(s, item, false, now);
+    }
   }
-  if (s.paused && item->what == live_item::kind::media) return;
-  queue_live(s, *item, false, clock::now());
   wake_writer();
+}
+
+void rtmp_session::live_event(net_stream& s, const live_item& item) {
+  if (item.what == live_item::kind::publish) {
+    send(rtmp::make_user_control(rtmp::stream_begin{s.id}));
+    send_status(s.id, rtmp::k_level_status, rtmp::k_play_publish_notify,
+                s.key + " is now published.");
+    queue_.wait_for_keyframe(s.id);
+  } else {
+    send_status(s.id, rtmp::k_level_status, rtmp::k_play_unpublish_notify,
+                s.key + " is no longer published; waiting for it to come back.");
+  }
 }
 
 void rtmp_session::on_pause(const rtmp::command& c, std::uint32_t stream_id) {

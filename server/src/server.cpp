@@ -105,6 +105,13 @@ struct server::impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::size_t next_worker = 0;
   std::uint64_t refused = 0;
+
+  /// A per-worker counter summed over the workers (/metrics).
+  std::uint64_t sum(worker::counter worker::*c) const {
+    std::uint64_t total = 0;
+    for (const auto& w : workers) total += ((*w).*c).value.load(std::memory_order_relaxed);
+    return total;
+  }
 };
 
 asio::awaitable<void> server::impl::accept_loop() {
@@ -256,8 +263,8 @@ int server::run() {
 
   asio::co_spawn(main_ctx, m.accept_loop(), asio::detached);
   m.control->set_relay_counters({[&m] { return m.context.connections.load(); },
-                                 [&m] { return m.context.bytes_in.load(); },
-                                 [&m] { return m.context.bytes_out.load(); },
+                                 [&m] { return m.sum(&worker::bytes_in); },
+                                 [&m] { return m.sum(&worker::bytes_out); },
                                  [&m] { return m.context.dropped_messages.load(); },
                                  [&m] { return m.vod ? m.vod->counters().waiting : 0; },
                                  [&m] { return m.vod ? m.vod->counters().refused : 0; },

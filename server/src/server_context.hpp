@@ -33,9 +33,8 @@ struct server_context {
   rtmp_observer* observer = nullptr;
   std::filesystem::path recordings_dir;  ///< <data-dir>/recordings
   std::atomic<std::size_t> connections{0};
-  // Totals for /metrics (relaxed: counters, not synchronization).
-  std::atomic<std::uint64_t> bytes_in{0};
-  std::atomic<std::uint64_t> bytes_out{0};
+  // Totals for /metrics (relaxed: counters, not synchronization). Bytes in and out are
+  // counted per worker (worker::bytes_in, bytes_out).
   std::atomic<std::uint64_t> dropped_messages{0};
   std::atomic<std::uint64_t> next_session_id{1};
   std::atomic<bool> stopping{false};
@@ -51,6 +50,17 @@ struct worker {
   /// allocate its handler: Asio recycles only a few per thread).
   std::vector<std::shared_ptr<rtmp_session>> due_writes;
   std::vector<std::shared_ptr<rtmp_session>> writing_now;  // due_writes being run (reused)
+  /// Bytes its RTMP connections read and wrote, for /metrics (summed over the workers).
+  /// Written by this worker's thread only: a plain add, where one counter for the whole
+  /// server took a locked add on a cache line every thread wrote, once per player write.
+  struct counter {
+    std::atomic<std::uint64_t> value{0};
+    void add(std::uint64_t n) noexcept {
+      value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+  };
+  counter bytes_in;
+  counter bytes_out;
 };
 
 }  // namespace lectern::server

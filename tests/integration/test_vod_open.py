@@ -116,6 +116,13 @@ class VodOpenTest(IntegrationTest):
             metrics = r.read().decode()
         self.assertRegex(metrics, r"(?m)^lectern_vod_indexes_built_total 1(\.0)?$")
         self.assertRegex(metrics, r"(?m)^lectern_vod_opens_waiting 0(\.0)?$")
+        # The relay's byte counters, kept per worker thread, add up: the live player and the
+        # students got media, the publisher sent it.
+        for name, least in (("lectern_rtmp_bytes_out_total", 100_000),
+                            ("lectern_rtmp_bytes_in_total", 100_000)):
+            m = re.search(rf"(?m)^{name} (\S+)$", metrics)
+            self.assertIsNotNone(m, f"no {name} in /metrics")
+            self.assertGreater(float(m.group(1)), least, name)
 
 
 if __name__ == "__main__":
