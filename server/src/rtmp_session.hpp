@@ -150,14 +150,20 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   std::size_t in_used_ = 0;
   bool last_read_filled_ = false;  // the last read filled the buffer: grow it
 
+  // The write path's state, together: a live message to 1,000 players touches each player's
+  // session once, and every cache line of it that the path needs is a miss.
   outbound_queue queue_;
-  std::uint32_t out_chunk_size_ = 128;  // RTMP spec 5.4.1: until our Set Chunk Size
-  boost::asio::steady_timer wake_;
-  std::vector<outbound_queue::entry> batch_;  // being written
-  clock::time_point batch_queued_at_{};
+  std::vector<outbound_queue::entry> batch_;        // being written
   std::vector<boost::asio::const_buffer> buffers_;  // of batch_
-  bool writing_ = false;                            // an async_write of batch_ is in flight
-  bool flush_scheduled_ = false;  // flush() is posted (or timed, --write-batching window)
+  clock::time_point batch_queued_at_{};
+  std::uint64_t bytes_out_ = 0;
+  std::uint64_t media_out_ = 0;
+  std::uint32_t out_chunk_size_ = 128;  // RTMP spec 5.4.1: until our Set Chunk Size
+  bool writing_ = false;                // an async_write of batch_ is in flight
+  bool flush_scheduled_ = false;        // flush() is posted (or timed, --write-batching window)
+  bool closing_ = false;                // close() called: the coroutines are ending
+  bool draining_ = false;               // close after the queue is written
+  boost::asio::steady_timer wake_;
 
   bool connected_ = false;
   bool amf3_ = false;  // objectEncoding 3: commands in AMF3 messages
@@ -171,14 +177,10 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   clock::time_point last_received_;
   lag_watch lag_;
   std::string close_reason_;
-  bool closing_ = false;   // close() called: the coroutines are ending
-  bool draining_ = false;  // close after the queue is written
   clock::time_point drain_deadline_{};
 
   std::uint64_t bytes_in_ = 0;
-  std::uint64_t bytes_out_ = 0;
   std::uint64_t media_in_ = 0;
-  std::uint64_t media_out_ = 0;
   std::string activity_;  // "published live/x", "played live/x", for the closing log line
 };
 
