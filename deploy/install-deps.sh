@@ -23,6 +23,7 @@ packages=(
   fonts-wqy-microhei                 # one 5 MB TTF with CJK (chat in Chinese/Japanese/Korean)
   libssl-dev                         # HMAC-SHA256 for the RTMP digest handshake
   libtomlplusplus-dev                # lectern-server --config FILE (TOML); a parser we need not write
+  liburing-dev                       # io_uring: a round's writes to all players in one system call
   libgtest-dev libgmock-dev          # unit tests
   # peer programs used by tests
   ffmpeg                             # ffmpeg/ffprobe CLI as real RTMP peers

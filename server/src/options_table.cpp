@@ -220,117 +220,125 @@ std::string show_secret(const server_options& o) {
 
 // ---------------------------------------------------------------------------- the one table
 
-using g = option_group;
-using o = server_options;
+// Long names: in a unity build these aliases reach the files compiled after this one.
+using opt_group = option_group;
+using opts = server_options;
 
 constexpr std::array k_options{
-    option_descriptor{"config", g::general, "FILE",
+    option_descriptor{"config", opt_group::general, "FILE",
                       "TOML config file to read (flat keys as listed here). No file is read "
                       "unless this is set.",
-                      show_path<&o::config_file>, set_path<&o::config_file>, false},
-    option_descriptor{"threads", g::general, "N",
+                      show_path<&opts::config_file>, set_path<&opts::config_file>, false},
+    option_descriptor{"threads", opt_group::general, "N",
                       "Worker threads for network I/O, 0..256; 0 means one per CPU core.",
-                      show_number<&o::threads>, set_count<&o::threads, 0, 256>},
-    option_descriptor{"rtmp-listen", g::network, "HOST:PORT",
+                      show_number<&opts::threads>, set_count<&opts::threads, 0, 256>},
+    option_descriptor{"rtmp-listen", opt_group::network, "HOST:PORT",
                       "RTMP listen address (HOST:PORT, [IPv6]:PORT or :PORT). Port 0 picks a "
                       "free port; the server prints the ports it bound.",
-                      show_address<&o::rtmp_listen>, set_address<&o::rtmp_listen>},
-    option_descriptor{"http-listen", g::network, "HOST:PORT",
+                      show_address<&opts::rtmp_listen>, set_address<&opts::rtmp_listen>},
+    option_descriptor{"http-listen", opt_group::network, "HOST:PORT",
                       "HTTP listen address for the control API, web panel and HTTP-FLV. Port "
                       "0 picks a free port.",
-                      show_address<&o::http_listen>, set_address<&o::http_listen>},
-    option_descriptor{"public-url", g::network, "URL",
+                      show_address<&opts::http_listen>, set_address<&opts::http_listen>},
+    option_descriptor{"public-url", opt_group::network, "URL",
                       "The server's address as clients reach it (http://host:port), used in join "
                       "links and RTMP URLs; empty: taken from each request's Host header.",
                       show_public_url, set_public_url},
-    option_descriptor{"admin-session-hours", g::limits, "N",
+    option_descriptor{"admin-session-hours", opt_group::limits, "N",
                       "An admin's login lasts this many hours after the last request, 1..2160.",
                       show_session_hours, set_session_hours},
-    option_descriptor{"open", g::network, "",
+    option_descriptor{"open", opt_group::network, "",
                       "Auth-free relay: anyone may publish and play any live/NAME. For local "
                       "use and benchmarks only.",
-                      show_bool<&o::open>, set_bool<&o::open>},
-    option_descriptor{"write-batching", g::network, "MODE",
+                      show_bool<&opts::open>, set_bool<&opts::open>},
+    option_descriptor{"write-batching", opt_group::network, "MODE",
                       "How writes to players are grouped: none (each message at once, no added "
                       "delay), frame (audio waits for the next video frame, at most 50 ms: "
                       "about a third of the system calls and half the CPU per player), window "
                       "(an idle writer waits 20 ms for more).",
                       show_batching, set_batching},
-    option_descriptor{"low-latency", g::network, "",
+    option_descriptor{"io-uring", opt_group::network, "",
+                      "Send a round's writes to all players with one io_uring system call "
+                      "instead of one sendmsg each (less CPU per player). Used when the kernel "
+                      "allows it (the log says); --no-io-uring writes each socket itself.",
+                      show_bool<&opts::io_uring>, set_bool<&opts::io_uring>},
+    option_descriptor{"low-latency", opt_group::network, "",
                       "Same as --write-batching none; --no-low-latency is --write-batching "
                       "window (kept for older scripts).",
                       show_low_latency, set_low_latency},
-    option_descriptor{"chunk-size", g::network, "BYTES",
+    option_descriptor{"chunk-size", opt_group::network, "BYTES",
                       "RTMP chunk size the server sends with, 128..65536.",
-                      show_number<&o::chunk_size>, set_size<&o::chunk_size, 128, 65536>},
-    option_descriptor{"handshake-timeout-ms", g::network, "MS",
+                      show_number<&opts::chunk_size>, set_size<&opts::chunk_size, 128, 65536>},
+    option_descriptor{"handshake-timeout-ms", opt_group::network, "MS",
                       "A connection that has not completed the RTMP handshake and connect "
                       "within this time is closed.",
-                      show_ms<&o::handshake_timeout>, set_ms<&o::handshake_timeout>},
-    option_descriptor{"idle-timeout-ms", g::network, "MS",
+                      show_ms<&opts::handshake_timeout>, set_ms<&opts::handshake_timeout>},
+    option_descriptor{"idle-timeout-ms", opt_group::network, "MS",
                       "A publisher, or a connection not yet playing, that sends nothing for "
                       "this long is closed.",
-                      show_ms<&o::idle_timeout>, set_ms<&o::idle_timeout>},
-    option_descriptor{"data-dir", g::storage, "DIR",
+                      show_ms<&opts::idle_timeout>, set_ms<&opts::idle_timeout>},
+    option_descriptor{"data-dir", opt_group::storage, "DIR",
                       "Directory for the database, recordings and logs; created if missing.",
-                      show_path<&o::data_dir>, set_path<&o::data_dir>},
-    option_descriptor{"web-root", g::storage, "DIR",
+                      show_path<&opts::data_dir>, set_path<&opts::data_dir>},
+    option_descriptor{"web-root", opt_group::storage, "DIR",
                       "Directory of the built web panel served at /; empty: the panel this "
                       "build writes (BUILD_DIR/web).",
-                      show_path<&o::web_root>, set_web_root},
-    option_descriptor{"record-all", g::storage, "",
+                      show_path<&opts::web_root>, set_web_root},
+    option_descriptor{"record-all", opt_group::storage, "",
                       "Record every live stream to DATA_DIR, not only those published with "
                       "\"record\" or \"append\".",
-                      show_bool<&o::record_all>, set_bool<&o::record_all>},
-    option_descriptor{"record-flush-ms", g::storage, "MS",
+                      show_bool<&opts::record_all>, set_bool<&opts::record_all>},
+    option_descriptor{"record-flush-ms", opt_group::storage, "MS",
                       "How often recordings are flushed to disk; a crash loses at most this "
                       "much.",
-                      show_ms<&o::record_flush_interval>, set_ms<&o::record_flush_interval>},
-    option_descriptor{"max-connections", g::limits, "N",
+                      show_ms<&opts::record_flush_interval>, set_ms<&opts::record_flush_interval>},
+    option_descriptor{"max-connections", opt_group::limits, "N",
                       "Connections the server holds at once, 1..1000000; more are refused.",
-                      show_number<&o::max_connections>, set_count<&o::max_connections, 1, 1000000>},
-    option_descriptor{"max-http-players", g::limits, "N",
+                      show_number<&opts::max_connections>,
+                      set_count<&opts::max_connections, 1, 1000000>},
+    option_descriptor{"max-http-players", opt_group::limits, "N",
                       "Live players over HTTP-FLV and WebSocket-FLV at once, 0..1000000; more "
                       "get 503.",
-                      show_number<&o::max_http_players>,
-                      set_count<&o::max_http_players, 0, 1000000>},
-    option_descriptor{"store-queue", g::limits, "N",
+                      show_number<&opts::max_http_players>,
+                      set_count<&opts::max_http_players, 0, 1000000>},
+    option_descriptor{"store-queue", opt_group::limits, "N",
                       "Database writes that may wait for the disk (attendance, audit), "
                       "1..1000000; more are dropped and counted.",
-                      show_number<&o::store_queue>, set_count<&o::store_queue, 1, 1000000>},
-    option_descriptor{"max-message-size", g::limits, "SIZE",
+                      show_number<&opts::store_queue>, set_count<&opts::store_queue, 1, 1000000>},
+    option_descriptor{"max-message-size", opt_group::limits, "SIZE",
                       "Largest RTMP message accepted from a peer, 1KiB..64MiB; a larger one "
                       "closes that connection.",
-                      show_size<&o::max_message_size>,
-                      set_size<&o::max_message_size, k_kib, 64 * k_mib>},
-    option_descriptor{"subscriber-queue-bytes", g::limits, "SIZE",
+                      show_size<&opts::max_message_size>,
+                      set_size<&opts::max_message_size, k_kib, 64 * k_mib>},
+    option_descriptor{"subscriber-queue-bytes", opt_group::limits, "SIZE",
                       "Bytes of media queued for one player, 64KiB..1GiB and at least "
                       "max-message-size; when full, the player skips to the next keyframe.",
-                      show_size<&o::subscriber_queue_bytes>,
-                      set_size<&o::subscriber_queue_bytes, 64 * k_kib, k_gib>},
-    option_descriptor{"subscriber-queue-ms", g::limits, "MS",
+                      show_size<&opts::subscriber_queue_bytes>,
+                      set_size<&opts::subscriber_queue_bytes, 64 * k_kib, k_gib>},
+    option_descriptor{"subscriber-queue-ms", opt_group::limits, "MS",
                       "Media time one player's queue may hold before it skips to the next "
                       "keyframe.",
-                      show_ms<&o::subscriber_queue_ms>, set_ms<&o::subscriber_queue_ms>},
-    option_descriptor{"max-lag-ms", g::limits, "MS",
+                      show_ms<&opts::subscriber_queue_ms>, set_ms<&opts::subscriber_queue_ms>},
+    option_descriptor{"max-lag-ms", opt_group::limits, "MS",
                       "A player this far behind the live edge is disconnected with "
                       "NetStream.Play.InsufficientBW.",
-                      show_ms<&o::max_lag>, set_ms<&o::max_lag>},
-    option_descriptor{"gop-cache-bytes", g::limits, "SIZE",
+                      show_ms<&opts::max_lag>, set_ms<&opts::max_lag>},
+    option_descriptor{"gop-cache-bytes", opt_group::limits, "SIZE",
                       "Bytes of the latest group of pictures kept per stream so a new player "
                       "starts at a keyframe, up to 4GiB; 0 disables the cache.",
-                      show_size<&o::gop_cache_bytes>, set_size<&o::gop_cache_bytes, 0, 4 * k_gib>},
-    option_descriptor{"gop-cache-ms", g::limits, "MS",
-                      "Media time the GOP cache may hold per stream.", show_ms<&o::gop_cache_ms>,
-                      set_ms<&o::gop_cache_ms>},
-    option_descriptor{"log-level", g::logging, "LEVEL",
+                      show_size<&opts::gop_cache_bytes>,
+                      set_size<&opts::gop_cache_bytes, 0, 4 * k_gib>},
+    option_descriptor{"gop-cache-ms", opt_group::limits, "MS",
+                      "Media time the GOP cache may hold per stream.", show_ms<&opts::gop_cache_ms>,
+                      set_ms<&opts::gop_cache_ms>},
+    option_descriptor{"log-level", opt_group::logging, "LEVEL",
                       "Least severe log lines written: debug, info, warn or error.", show_log_level,
                       set_log_level},
-    option_descriptor{"webhook-url", g::webhooks, "URL",
+    option_descriptor{"webhook-url", opt_group::webhooks, "URL",
                       "http:// or https:// URL that receives signed event POSTs. Repeat the "
                       "flag or separate URLs with commas; the config key takes an array.",
                       show_webhook_urls, set_webhook_urls, true, true, "webhook-urls"},
-    option_descriptor{"webhook-secret", g::webhooks, "SECRET",
+    option_descriptor{"webhook-secret", opt_group::webhooks, "SECRET",
                       "Key for the X-Lectern-Signature HMAC, at least 16 characters; required "
                       "with webhook URLs. Prefer the environment variable to the flag.",
                       show_secret, set_secret},

@@ -210,64 +210,111 @@ void rtmp_session::write_due(worker& w) {
   // Swapped out first: a flush may wake another writer (a reply, a close), which then goes
   // into a new round with its own post.
   w.writing_now.swap(w.due_writes);
-  for (const auto& s : w.writing_now) s->flush();
+  if (w.sends.enabled()) {
+    send_due(w);
+  } else {
+    for (const auto& s : w.writing_now) s->flush();
+  }
   w.writing_now.clear();
+}
+
+void rtmp_session::send_due(worker& w) {
+  // What each writer would send with its own sendmsg goes into one submission (up to
+  // send_batch::k_capacity at a time); the results are then handled as flush() does.
+  const auto& due = w.writing_now;
+  std::size_t next = 0;
+  while (next < due.size()) {
+    w.sending.clear();
+    for (; next < due.size() && w.sending.size() < send_batch::k_capacity; ++next) {
+      rtmp_session& s = *due[next];
+      s.flush_scheduled_ = false;
+      if (!s.take_batch()) continue;
+      s.iov_.clear();
+      for (const auto& e : s.batch_) {
+        s.iov_.push_back({const_cast<std::uint8_t*>(e.wire->data()), e.wire->size()});
+      }
+      w.sends.add(s.socket_.native_handle(), s.iov_.data(), s.iov_.size());
+      w.sending.push_back(&s);
+    }
+    w.sends.submit(w.sent);
+    for (std::size_t i = 0; i < w.sending.size(); ++i) {
+      rtmp_session& s = *w.sending[i];
+      const long r = i < w.sent.size() ? w.sent[i] : -EAGAIN;
+      boost::system::error_code ec;
+      if (r < 0) ec.assign(static_cast<int>(-r), boost::system::system_category());
+      // More than one write's worth queued (k_player_write_batch): the rest at once.
+      if (s.wrote(r < 0 ? 0 : static_cast<std::size_t>(r), ec) && !s.queue_.empty()) s.flush();
+    }
+  }
+}
+
+bool rtmp_session::take_batch() {
+  if (writing_ || closing_) return false;
+  if (queue_.empty()) {
+    if (draining_) close(close_reason_);
+    return false;
+  }
+  batch_.clear();
+  queue_.take(batch_, k_player_write_batch);
+  batch_queued_at_ = batch_.front().queued_at;
+  batch_bytes_ = 0;
+  for (const auto& e : batch_) batch_bytes_ += e.wire->size();
+  return true;
 }
 
 void rtmp_session::flush() {
   flush_scheduled_ = false;
-  while (!writing_ && !closing_) {
-    if (queue_.empty()) {
-      if (draining_) close(close_reason_);
-      return;
-    }
-    batch_.clear();
-    queue_.take(batch_, k_player_write_batch);
-    batch_queued_at_ = batch_.front().queued_at;
+  while (take_batch()) {
     buffers_.clear();
-    std::size_t total = 0;
-    for (const auto& e : batch_) {
-      buffers_.emplace_back(e.wire->data(), e.wire->size());
-      total += e.wire->size();
-    }
+    for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     boost::system::error_code ec;
-    std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
-    if (ec) {
-      if (ec != asio::error::would_block && ec != asio::error::try_again) {
-        close("write failed: " + ec.message());
-        return;
-      }
-      n = 0;
-    }
-    bytes_out_ += n;
-    worker_.bytes_out.add(n);
-    if (n == total) {
-      batch_.clear();  // releases our references to shared payloads at once
-      continue;
-    }
-    // The socket is full: the rest goes when it drains. Meanwhile the queue keeps
-    // bounding (and dropping) what arrives.
-    std::size_t skip = n;
-    std::size_t first = 0;
-    while (skip >= buffers_[first].size()) skip -= buffers_[first++].size();
-    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
-    buffers_.front() += skip;
-    writing_ = true;
-    asio::async_write(
-        socket_, buffers_,
-        [self = shared_from_this()](const boost::system::error_code& e, std::size_t written) {
-          self->writing_ = false;
-          self->batch_.clear();
-          if (e) {
-            if (!self->closing_) self->close("write failed: " + e.message());
-            return;
-          }
-          self->bytes_out_ += written;
-          self->worker_.bytes_out.add(written);
-          self->flush();
-        });
-    return;
+    const std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
+    if (!wrote(n, ec)) return;
   }
+}
+
+bool rtmp_session::wrote(std::size_t n, boost::system::error_code ec) {
+  if (closing_) {  // closed meanwhile (by another session's handling in send_due)
+    batch_.clear();
+    return false;
+  }
+  if (ec) {
+    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      close("write failed: " + ec.message());
+      return false;
+    }
+    n = 0;
+  }
+  bytes_out_ += n;
+  worker_.bytes_out.add(n);
+  if (n == batch_bytes_) {
+    batch_.clear();  // releases our references to shared payloads at once
+    return true;
+  }
+  // The socket is full: the rest goes when it drains. Meanwhile the queue keeps bounding
+  // (and dropping) what arrives.
+  buffers_.clear();
+  for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
+  std::size_t skip = n;
+  std::size_t first = 0;
+  while (skip >= buffers_[first].size()) skip -= buffers_[first++].size();
+  buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+  buffers_.front() += skip;
+  writing_ = true;
+  asio::async_write(
+      socket_, buffers_,
+      [self = shared_from_this()](const boost::system::error_code& e, std::size_t written) {
+        self->writing_ = false;
+        self->batch_.clear();
+        if (e) {
+          if (!self->closing_) self->close("write failed: " + e.message());
+          return;
+        }
+        self->bytes_out_ += written;
+        self->worker_.bytes_out.add(written);
+        self->flush();
+      });
+  return false;
 }
 
 asio::awaitable<void> rtmp_session::watchdog() {

@@ -60,6 +60,9 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   boost::asio::awaitable<void> reader();
   void flush();
   static void write_due(worker& w);  // flush() every session in w.due_writes
+  static void send_due(worker& w);   // the same with one io_uring submission per round
+  bool take_batch();                 // queued messages into batch_; false: nothing to write now
+  bool wrote(std::size_t n, boost::system::error_code ec);  // true: batch_ all went
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
   void wake_writer();
@@ -155,6 +158,8 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   outbound_queue queue_;
   std::vector<outbound_queue::entry> batch_;        // being written
   std::vector<boost::asio::const_buffer> buffers_;  // of batch_
+  std::vector<iovec> iov_;                          // of batch_, for worker::sends
+  std::size_t batch_bytes_ = 0;
   clock::time_point batch_queued_at_{};
   std::uint64_t bytes_out_ = 0;
   std::uint64_t media_out_ = 0;

@@ -13,6 +13,7 @@
 #include "log.hpp"
 #include "options.hpp"
 #include "rtmp_observer.hpp"
+#include "send_batch.hpp"
 #include "stream_registry.hpp"
 
 namespace lectern::server {
@@ -43,6 +44,7 @@ struct server_context {
 /// One worker thread: its io_context and the sessions that live on it. `sessions` and
 /// `due_writes` are touched only on this worker's thread.
 struct worker {
+  explicit worker(bool io_uring) : sends(io_uring) {}
   boost::asio::io_context context{1};
   std::unordered_map<std::uint64_t, std::weak_ptr<rtmp_session>> sessions;
   /// Players whose writers are due (rtmp_session::wake_writer), written by one posted
@@ -50,6 +52,10 @@ struct worker {
   /// allocate its handler: Asio recycles only a few per thread).
   std::vector<std::shared_ptr<rtmp_session>> due_writes;
   std::vector<std::shared_ptr<rtmp_session>> writing_now;  // due_writes being run (reused)
+  /// The round's writes in one system call (io_uring), when the kernel allows it.
+  send_batch sends;
+  std::vector<rtmp_session*> sending;  // whose writes are in `sends`, in order
+  std::vector<long> sent;              // their results
   /// Bytes its RTMP connections read and wrote, for /metrics (summed over the workers).
   /// Written by this worker's thread only: a plain add, where one counter for the whole
   /// server took a locked add on a cache line every thread wrote, once per player write.

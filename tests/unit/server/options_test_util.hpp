@@ -103,6 +103,7 @@ inline const std::map<std::string, std::string>& sample_values() {
       {"max-http-players", "7"},
       {"write-batching", "window"},  // as low-latency false says: the two set one field
       {"store-queue", "33"},
+      {"io-uring", "false"},
   };
   return values;
 }
@@ -136,6 +137,7 @@ inline void expect_sample_values(const server_options& o) {
   EXPECT_EQ(o.web_root, "/srv/lectern/web");
   EXPECT_EQ(o.max_http_players, 7u);
   EXPECT_EQ(o.store_queue, 33u);
+  EXPECT_FALSE(o.io_uring);
 }
 
 inline const option_descriptor& descriptor(std::string_view name) {

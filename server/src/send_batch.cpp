@@ -1,0 +1,135 @@
+#include "send_batch.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#ifdef LECTERN_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+namespace lectern::server {
+
+#ifdef LECTERN_HAVE_LIBURING
+
+struct send_batch::ring {
+  io_uring uring{};
+  std::array<msghdr, k_capacity> headers{};
+};
+
+send_batch::send_batch(bool want) {
+  if (!want) {
+    why_ = "turned off (--no-io-uring)";
+    return;
+  }
+  auto r = std::make_unique<ring>();
+  // Completions are reaped right after each submission, so the completion queue never
+  // holds more than one batch.
+  const int rc = io_uring_queue_init(static_cast<unsigned>(k_capacity), &r->uring, 0);
+  if (rc < 0) {
+    why_ = std::string("the kernel refused io_uring: ") + std::strerror(-rc);
+    return;
+  }
+  ring_ = std::move(r);
+  if (!sends_without_waiting()) {
+    io_uring_queue_exit(&ring_->uring);
+    ring_.reset();
+    why_ = "this kernel's io_uring waits on a full socket instead of answering EAGAIN";
+  }
+}
+
+bool send_batch::sends_without_waiting() {
+  // A socket pair whose sending side is full: the send must come back -EAGAIN within the
+  // submission (kernels that honour MSG_DONTWAIT in io_uring), or a slow player would
+  // stall its worker thread.
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) != 0) return false;
+  std::array<char, 4096> junk{};
+  while (send(fds[0], junk.data(), junk.size(), MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+  }
+  iovec one{junk.data(), junk.size()};
+  bool ok = add(fds[0], &one, 1);
+  if (ok) {
+    const unsigned n = static_cast<unsigned>(used_);
+    used_ = 0;
+    ok = io_uring_submit(&ring_->uring) == static_cast<int>(n);
+    io_uring_cqe* cqe = nullptr;
+    ok = ok && io_uring_peek_cqe(&ring_->uring, &cqe) == 0 && cqe->res == -EAGAIN;
+    if (!ok) {
+      // Still queued in the kernel: closing the sockets ends it; reap its completion.
+      close(fds[0]);
+      close(fds[1]);
+      if (cqe == nullptr) io_uring_wait_cqe(&ring_->uring, &cqe);
+      if (cqe != nullptr) io_uring_cqe_seen(&ring_->uring, cqe);
+      return false;
+    }
+    io_uring_cqe_seen(&ring_->uring, cqe);
+  }
+  close(fds[0]);
+  close(fds[1]);
+  return ok;
+}
+
+send_batch::~send_batch() {
+  if (ring_) io_uring_queue_exit(&ring_->uring);
+}
+
+bool send_batch::add(int fd, const iovec* buffers, std::size_t count) {
+  if (!ring_ || used_ == k_capacity) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_->uring);
+  if (sqe == nullptr) return false;
+  msghdr& h = ring_->headers[used_];
+  h = msghdr{};
+  h.msg_iov = const_cast<iovec*>(buffers);
+  h.msg_iovlen = count;
+  // MSG_DONTWAIT: a full socket answers -EAGAIN at once instead of the send waiting in
+  // the kernel, so every completion is there when the submission returns.
+  io_uring_prep_sendmsg(sqe, fd, &h, MSG_DONTWAIT | MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, used_);
+  ++used_;
+  return true;
+}
+
+void send_batch::submit(std::vector<long>& results) {
+  results.assign(used_, -EAGAIN);
+  if (used_ == 0) return;
+  const auto n = static_cast<unsigned>(used_);
+  used_ = 0;
+  int rc;
+  do {
+    rc = io_uring_submit_and_wait(&ring_->uring, n);
+  } while (rc == -EINTR);
+  if (rc < 0) {
+    // Nothing was sent: each writer treats it as a full socket and waits for writability.
+    return;
+  }
+  unsigned seen = 0;
+  io_uring_cqe* cqe = nullptr;
+  while (seen < n) {
+    if (io_uring_peek_cqe(&ring_->uring, &cqe) != 0) {
+      if (io_uring_wait_cqe(&ring_->uring, &cqe) != 0) break;
+    }
+    const auto index = io_uring_cqe_get_data64(cqe);
+    if (index < results.size()) results[index] = cqe->res;
+    io_uring_cqe_seen(&ring_->uring, cqe);
+    ++seen;
+  }
+}
+
+#else
+
+struct send_batch::ring {};
+
+send_batch::send_batch(bool want) {
+  why_ = want ? "built without liburing" : "turned off (--no-io-uring)";
+}
+send_batch::~send_batch() = default;
+bool send_batch::add(int, const iovec*, std::size_t) { return false; }
+void send_batch::submit(std::vector<long>& results) { results.clear(); }
+
+#endif
+
+}  // namespace lectern::server
