@@ -28,8 +28,21 @@ def socket_queue(server_port: int, client_port: int) -> str:
 
 class SlowPlayerTest(IntegrationTest):
     def test_slow_player_is_dropped_and_the_others_get_everything(self):
+        self.slow_player_case()
+
+    def test_the_same_with_one_sendmsg_per_player(self):
+        # --no-io-uring: each player's socket written on its own (the fallback for kernels
+        # that refuse io_uring), with the same drops, cut and delivery.
+        self.slow_player_case("--no-io-uring")
+
+    def slow_player_case(self, *extra):
         server = self.start_server("--subscriber-queue-bytes", "256K",
-                                   "--max-message-size", "256K", "--max-lag-ms", "3000")
+                                   "--max-message-size", "256K", "--max-lag-ms", "3000", *extra)
+        line = server.wait_for_log(r"players' writes: .*", 5).group(0)
+        if extra or "io_uring not used" in line:  # or this kernel refuses io_uring
+            self.assertIn("one sendmsg each", line)
+        else:
+            self.assertIn("one io_uring submission per round", line)
         # Students who arrive before the teacher wait for the stream (Play.Start now,
         # PublishNotify later) and so get the whole class from its first frame.
         mark = server.log_size()
