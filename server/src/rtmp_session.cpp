@@ -233,7 +233,10 @@ void rtmp_session::send_due(worker& w) {
       for (const auto& e : s.batch_) {
         s.iov_.push_back({const_cast<std::uint8_t*>(e.wire->data()), e.wire->size()});
       }
-      w.sends.add(s.socket_.native_handle(), s.iov_.data(), s.iov_.size());
+      if (!w.sends.add(s.socket_.native_handle(), s.iov_.data(), s.iov_.size())) {
+        if (s.write_taken() && !s.queue_.empty()) s.flush();  // the ring is gone
+        continue;
+      }
       w.sending.push_back(&s);
     }
     w.sends.submit(w.sent);
@@ -265,12 +268,16 @@ bool rtmp_session::take_batch() {
 void rtmp_session::flush() {
   flush_scheduled_ = false;
   while (take_batch()) {
-    buffers_.clear();
-    for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
-    boost::system::error_code ec;
-    const std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
-    if (!wrote(n, ec)) return;
+    if (!write_taken()) return;
   }
+}
+
+bool rtmp_session::write_taken() {
+  buffers_.clear();
+  for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
+  boost::system::error_code ec;
+  const std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
+  return wrote(n, ec);
 }
 
 bool rtmp_session::wrote(std::size_t n, boost::system::error_code ec) {

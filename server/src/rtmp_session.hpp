@@ -62,6 +62,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   static void write_due(worker& w);  // flush() every session in w.due_writes
   static void send_due(worker& w);   // the same with one io_uring submission per round
   bool take_batch();                 // queued messages into batch_; false: nothing to write now
+  bool write_taken();                // batch_ with one writev; true: it all went
   bool wrote(std::size_t n, boost::system::error_code ec);  // true: batch_ all went
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -94,6 +95,8 @@ bool send_batch::add(int fd, const iovec* buffers, std::size_t count) {
 }
 
 void send_batch::submit(std::vector<long>& results) {
+  // -EAGAIN for a send that did not happen: its writer waits for writability and writes
+  // the bytes itself, as for a full socket.
   results.assign(used_, -EAGAIN);
   if (used_ == 0) return;
   const auto n = static_cast<unsigned>(used_);
@@ -102,20 +105,26 @@ void send_batch::submit(std::vector<long>& results) {
   do {
     rc = io_uring_submit_and_wait(&ring_->uring, n);
   } while (rc == -EINTR);
-  if (rc < 0) {
-    // Nothing was sent: each writer treats it as a full socket and waits for writability.
-    return;
-  }
+  // Sends are taken from the ring in order: the first `submitted` went to the kernel.
+  const unsigned submitted = rc < 0 ? 0 : std::min(static_cast<unsigned>(rc), n);
   unsigned seen = 0;
   io_uring_cqe* cqe = nullptr;
-  while (seen < n) {
-    if (io_uring_peek_cqe(&ring_->uring, &cqe) != 0) {
-      if (io_uring_wait_cqe(&ring_->uring, &cqe) != 0) break;
+  while (seen < submitted) {
+    if (io_uring_peek_cqe(&ring_->uring, &cqe) != 0 &&
+        io_uring_wait_cqe(&ring_->uring, &cqe) != 0) {
+      break;
     }
     const auto index = io_uring_cqe_get_data64(cqe);
     if (index < results.size()) results[index] = cqe->res;
     io_uring_cqe_seen(&ring_->uring, cqe);
     ++seen;
+  }
+  if (submitted < n || seen < submitted) {
+    // The ring failed (memory, an overflowing completion queue): sends left in it must
+    // never go later, so the ring goes, and the writers fall back to their own writes.
+    io_uring_queue_exit(&ring_->uring);
+    ring_.reset();
+    why_ = rc < 0 ? std::string("io_uring failed: ") + std::strerror(-rc) : "io_uring failed";
   }
 }
 
@@ -127,8 +136,12 @@ send_batch::send_batch(bool want) {
   why_ = want ? "built without liburing" : "turned off (--no-io-uring)";
 }
 send_batch::~send_batch() = default;
-bool send_batch::add(int, const iovec*, std::size_t) { return false; }
-void send_batch::submit(std::vector<long>& results) { results.clear(); }
+bool send_batch::add(int, const iovec*, std::size_t) {
+  return false;
+}
+void send_batch::submit(std::vector<long>& results) {
+  results.clear();
+}
 
 #endif
 

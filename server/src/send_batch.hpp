@@ -34,8 +34,9 @@ class send_batch {
   bool add(int fd, const iovec* buffers, std::size_t count);
   std::size_t size() const noexcept { return used_; }
   /// Sends everything queued with one system call; `results` gets, in the order of add(),
-  /// the bytes each send wrote or -errno (-EAGAIN: the socket's buffer is full). Empties
-  /// the batch.
+  /// the bytes each send wrote or -errno (-EAGAIN: the socket's buffer is full, or the send
+  /// did not happen). Empties the batch. If the ring itself fails, it is closed and
+  /// enabled() turns false: nothing queued is sent later.
   void submit(std::vector<long>& results);
 
  private:

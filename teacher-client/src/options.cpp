@@ -34,17 +34,18 @@ struct flag {
   std::function<std::string(teacher_options&, std::string_view)> set;
 };
 
-using o = teacher_options;
+// A long name: in a unity build the alias reaches the files compiled after this one.
+using opts = teacher_options;
 
-flag text(std::string_view name, std::string o::*field) {
-  return {name, true, [field](o& t, std::string_view v) {
+flag text(std::string_view name, std::string opts::*field) {
+  return {name, true, [field](opts& t, std::string_view v) {
             t.*field = v;
             return std::string();
           }};
 }
 
-flag on(std::string_view name, bool o::*field, bool value = true) {
-  return {name, false, [field, value](o& t, std::string_view) {
+flag on(std::string_view name, bool opts::*field, bool value = true) {
+  return {name, false, [field, value](opts& t, std::string_view) {
             t.*field = value;
             return std::string();
           }};
@@ -53,7 +54,7 @@ flag on(std::string_view name, bool o::*field, bool value = true) {
 // A whole number in [lo, hi] stored where `at` says (nested fields and optionals too).
 template <class At>
 flag number(std::string_view name, int lo, int hi, At at) {
-  return {name, true, [lo, hi, at](o& t, std::string_view v) {
+  return {name, true, [lo, hi, at](opts& t, std::string_view v) {
             int n = 0;
             if (!to_int(v, lo, hi, n)) {
               return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
@@ -65,41 +66,41 @@ flag number(std::string_view name, int lo, int hi, At at) {
 
 const std::vector<flag>& flags() {
   static const std::vector<flag> table = {
-      text("--server", &o::server),
-      text("--room", &o::room),
-      text("--token", &o::token),
-      text("--name", &o::name),
+      text("--server", &opts::server),
+      text("--room", &opts::room),
+      text("--token", &opts::token),
+      text("--name", &opts::name),
       {"--size", true,
-       [](o& t, std::string_view v) {
+       [](opts& t, std::string_view v) {
          return to_size(v, t.video.width, t.video.height) ? std::string()
                                                           : "WIDTHxHEIGHT, even, e.g. 640x360";
        }},
-      number("--fps", 1, 120, [](o& t) -> int& { return t.video.fps; }),
-      number("--keyint", 1, 1200, [](o& t) -> std::optional<int>& { return t.keyint_frames; }),
-      number("--video-bitrate", 50, 50000, [](o& t) -> int& { return t.video.bitrate_kbps; }),
-      number("--quality", 0, 51, [](o& t) -> std::optional<int>& { return t.video.quality; }),
-      text("--preset", &o::preset),
-      number("--audio-bitrate", 16, 512, [](o& t) -> int& { return t.audio.bitrate_kbps; }),
-      number("--channels", 1, 2, [](o& t) -> int& { return t.audio.channels; }),
-      number("--sample-rate", 8000, 96000, [](o& t) -> int& { return t.audio.sample_rate; }),
-      text("--camera", &o::camera),
-      text("--mic", &o::mic),
-      on("--no-denoise", &o::denoise, false),
-      on("--no-echo-cancel", &o::echo_cancel, false),
-      on("--screen", &o::screen),
-      text("--screen-display", &o::screen_display),
-      number("--screen-fps", 1, 60, [](o& t) -> int& { return t.screen_fps; }),
-      number("--screen-bitrate", 50, 50000, [](o& t) -> int& { return t.screen_bitrate_kbps; }),
-      text("--file", &o::file),
-      on("--loop", &o::loop),
-      on("--test-source", &o::test_source),
-      on("--list-devices", &o::list_devices),
-      on("--headless", &o::headless),
-      number("--duration", 1, 86400 * 7, [](o& t) -> double& { return t.duration_s; }),
-      text("--stats", &o::stats_path),
-      text("--screenshot", &o::screenshot),
-      on("--help", &o::help),
-      on("-h", &o::help),
+      number("--fps", 1, 120, [](opts& t) -> int& { return t.video.fps; }),
+      number("--keyint", 1, 1200, [](opts& t) -> std::optional<int>& { return t.keyint_frames; }),
+      number("--video-bitrate", 50, 50000, [](opts& t) -> int& { return t.video.bitrate_kbps; }),
+      number("--quality", 0, 51, [](opts& t) -> std::optional<int>& { return t.video.quality; }),
+      text("--preset", &opts::preset),
+      number("--audio-bitrate", 16, 512, [](opts& t) -> int& { return t.audio.bitrate_kbps; }),
+      number("--channels", 1, 2, [](opts& t) -> int& { return t.audio.channels; }),
+      number("--sample-rate", 8000, 96000, [](opts& t) -> int& { return t.audio.sample_rate; }),
+      text("--camera", &opts::camera),
+      text("--mic", &opts::mic),
+      on("--no-denoise", &opts::denoise, false),
+      on("--no-echo-cancel", &opts::echo_cancel, false),
+      on("--screen", &opts::screen),
+      text("--screen-display", &opts::screen_display),
+      number("--screen-fps", 1, 60, [](opts& t) -> int& { return t.screen_fps; }),
+      number("--screen-bitrate", 50, 50000, [](opts& t) -> int& { return t.screen_bitrate_kbps; }),
+      text("--file", &opts::file),
+      on("--loop", &opts::loop),
+      on("--test-source", &opts::test_source),
+      on("--list-devices", &opts::list_devices),
+      on("--headless", &opts::headless),
+      number("--duration", 1, 86400 * 7, [](opts& t) -> double& { return t.duration_s; }),
+      text("--stats", &opts::stats_path),
+      text("--screenshot", &opts::screenshot),
+      on("--help", &opts::help),
+      on("-h", &opts::help),
   };
   return table;
 }
