@@ -118,21 +118,18 @@ void flv_player::queue_item(const live_item& item, bool burst, clock::time_point
   queue_.push_media(live_queue_entry(item, std::move(tag), 0, burst, now));
 }
 
-void flv_player::on_live(const live_item_ptr& item) {
+void flv_player::on_live(const live_item_ptr* items, std::size_t n, clock::time_point now) {
   if (closing_) return;
-  switch (item->what) {
-    case live_item::kind::publish:
+  for (std::size_t i = 0; i < n; ++i) {
+    const live_item& item = *items[i];
+    if (item.what == live_item::kind::publish) {
       // A new publisher: its stream starts at its first keyframe (its sequence headers
       // come first and are never dropped).
       queue_.wait_for_keyframe();
-      return;
-    case live_item::kind::unpublish:
-      // Like an RTMP player, stay: the teacher may come back.
-      return;
-    default:
-      break;
+    } else if (item.what != live_item::kind::unpublish) {  // unpublish: stay, like RTMP
+      queue_item(item, false, now);
+    }
   }
-  queue_item(*item, false, clock::now());
   // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
   // timer cancel per message per player costs a lock in the reactor.
   if (idle_) {
@@ -215,8 +212,10 @@ asio::awaitable<void> flv_player::writer() {
 
 asio::awaitable<void> flv_player::watchdog() {
   asio::steady_timer timer(executor_);
+  const auto lag_period = player_lag_period(relay_.options.max_lag);
   while (!cut_) {
-    timer.expires_after(k_player_watchdog_period);
+    // Only the goodbye's deadline needs the short period; the lag check takes the long one.
+    timer.expires_after(closing_ ? k_player_watchdog_period : lag_period);
     auto [ec] = co_await timer.async_wait(k_use);
     if (ec || cut_) break;
     const auto now = clock::now();

@@ -82,7 +82,7 @@ class flv_player final : public live_subscriber,
   boost::asio::awaitable<void> run(flv_sink& sink);
 
   // live_subscriber (on the player's thread)
-  void on_live(const live_item_ptr& item) override;
+  void on_live(const live_item_ptr* items, std::size_t n, clock::time_point now) override;
   void on_gap() override;
   // stream_client (on the player's thread): ends the playback with a goodbye
   void close(std::string reason) override;

@@ -100,15 +100,11 @@ bool has_keyframe(const std::vector<live_item_ptr>& items);
 class live_subscriber {
  public:
   virtual ~live_subscriber() = default;
-  virtual void on_live(const live_item_ptr& item) = 0;
-  /// `n` items in stream order in one visit (--write-batching frame: the held audio and the
-  /// video frame after it), handed over at `now`: a player queues them with one clock
-  /// reading and wakes its writer once. By default, on_live() for each.
-  virtual void on_live_run(const live_item_ptr* items, std::size_t n,
-                           std::chrono::steady_clock::time_point now) {
-    (void)now;
-    for (std::size_t i = 0; i < n; ++i) on_live(items[i]);
-  }
+  /// `n` items in stream order in one visit (one message, or with --write-batching frame
+  /// the held audio and the video frame after it), handed over at `now`: a player queues
+  /// them dated `now` (one clock reading per round, not per player) and wakes its writer once.
+  virtual void on_live(const live_item_ptr* items, std::size_t n,
+                       std::chrono::steady_clock::time_point now) = 0;
   /// Items were skipped before the next on_live() because this player's worker thread
   /// fell too far behind the publisher: video must wait for a keyframe.
   virtual void on_gap() = 0;

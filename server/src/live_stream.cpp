@@ -327,7 +327,7 @@ void live_stream::hand_over(group& g, const live_item_ptr* item) {
     if (item == nullptr) return;
     for (std::size_t i = 0; i < g.members.size(); ++i) {
       const auto& mb = g.members[i];
-      if ((*item)->seq > mb.start_seq) mb.subscriber->on_live_run(item, 1, now);
+      if ((*item)->seq > mb.start_seq) mb.subscriber->on_live(item, 1, now);
     }
     return;
   }
@@ -339,7 +339,7 @@ void live_stream::hand_over(group& g, const live_item_ptr* item) {
     // Items are in seq order: a player that joined during the hold skips the older ones.
     std::size_t first = 0;
     while (first < n && run[first]->seq <= mb.start_seq) ++first;
-    if (first < n) mb.subscriber->on_live_run(run + first, n - first, now);
+    if (first < n) mb.subscriber->on_live(run + first, n - first, now);
   }
   g.held.clear();
 }

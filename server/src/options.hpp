@@ -59,7 +59,7 @@ struct server_options {
   std::chrono::milliseconds gop_cache_ms{20000};          // --gop-cache-ms
   std::chrono::milliseconds record_flush_interval{1000};  // --record-flush-ms
   write_batching batching = write_batching::none;         // --write-batching, --no-low-latency
-  bool io_uring = true;  // --io-uring: a round's player writes in one system call
+  bool io_uring = true;                                   // --io-uring (one send call per round)
   std::vector<std::string> webhook_urls;                  // --webhook-url (repeatable)
   std::string webhook_secret;                             // --webhook-secret
   std::string public_url;                                 // --public-url (empty: the Host header)

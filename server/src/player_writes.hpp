@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
@@ -22,6 +23,14 @@ inline constexpr auto k_player_batch_wait = std::chrono::milliseconds(20);
 
 /// How often a player's watchdog checks its timeouts and lag (RTMP and HTTP players).
 inline constexpr auto k_player_watchdog_period = std::chrono::milliseconds(250);
+
+/// How often a connection that only plays checks its lag: an eighth of --max-lag-ms is soon
+/// enough, at most once a second (1,000 players then wake 1,000 times a second, not 4,000).
+/// Connections being set up, publishing or closing keep k_player_watchdog_period.
+inline std::chrono::steady_clock::duration player_lag_period(std::chrono::milliseconds max_lag) {
+  return std::clamp<std::chrono::steady_clock::duration>(max_lag / 8, k_player_watchdog_period,
+                                                         std::chrono::seconds(1));
+}
 
 /// Sets up the socket of a live connection: no Nagle delay (media goes out when written),
 /// and its backlog kept in the player's queue, where it can be dropped by priority, not in

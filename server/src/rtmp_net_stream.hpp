@@ -16,9 +16,8 @@ struct rtmp_session::live_player final : live_subscriber {
   // Owned by `stream` (net_stream::player, or its pending switch) and unsubscribed before
   // it goes: the stream is reached directly, without a lookup per message per player.
   live_player(rtmp_session& s, net_stream& n) : session(s), stream(n) {}
-  void on_live(const live_item_ptr& item) override;
-  void on_live_run(const live_item_ptr* items, std::size_t n,
-                   std::chrono::steady_clock::time_point now) override;
+  void on_live(const live_item_ptr* items, std::size_t n,
+               std::chrono::steady_clock::time_point now) override;
   void on_gap() override;
   rtmp_session& session;
   net_stream& stream;
@@ -73,20 +72,12 @@ struct rtmp_session::net_stream {
   std::uint32_t vod_position_ms = 0;
 };
 
-inline void rtmp_session::live_player::on_live(const live_item_ptr& item) {
-  if (switching_to) {
-    session.on_switch_live(stream, item);
-  } else {
-    session.on_live(stream, item);
-  }
-}
-
-inline void rtmp_session::live_player::on_live_run(const live_item_ptr* items, std::size_t n,
-                                                   std::chrono::steady_clock::time_point now) {
+inline void rtmp_session::live_player::on_live(const live_item_ptr* items, std::size_t n,
+                                               std::chrono::steady_clock::time_point now) {
   if (switching_to) {
     for (std::size_t i = 0; i < n; ++i) session.on_switch_live(stream, items[i]);
   } else {
-    session.on_live_run(stream, items, n, now);
+    session.on_live(stream, items, n, now);
   }
 }
 

@@ -272,9 +272,13 @@ void rtmp_session::flush() {
   }
 }
 
-bool rtmp_session::write_taken() {
+void rtmp_session::gather_batch() {
   buffers_.clear();
   for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
+}
+
+bool rtmp_session::write_taken() {
+  gather_batch();
   boost::system::error_code ec;
   const std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
   return wrote(n, ec);
@@ -300,8 +304,7 @@ bool rtmp_session::wrote(std::size_t n, boost::system::error_code ec) {
   }
   // The socket is full: the rest goes when it drains. Meanwhile the queue keeps bounding
   // (and dropping) what arrives.
-  buffers_.clear();
-  for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
+  gather_batch();
   std::size_t skip = n;
   std::size_t first = 0;
   while (skip >= buffers_[first].size()) skip -= buffers_[first++].size();
@@ -327,12 +330,9 @@ bool rtmp_session::wrote(std::size_t n, boost::system::error_code ec) {
 asio::awaitable<void> rtmp_session::watchdog() {
   asio::steady_timer timer(socket_.get_executor());
   const auto& o = server_.options;
-  // A connection that only plays is checked for lag alone: an eighth of --max-lag-ms is
-  // soon enough (at most once a second), and 1,000 players then wake 1,000 times a second
-  // instead of 4,000. Publishers (their recordings' flushes), connections being set up or
-  // drained keep the short period.
-  const auto player_period = std::clamp<std::chrono::steady_clock::duration>(
-      o.max_lag / 8, k_player_watchdog_period, std::chrono::seconds(1));
+  // Publishers (their recordings' flushes), connections being set up or drained keep the
+  // short period; one that only plays checks its lag less often (player_writes.hpp).
+  const auto player_period = player_lag_period(o.max_lag);
   bool only_playing = false;
   for (;;) {
     timer.expires_after(only_playing ? player_period : k_player_watchdog_period);

@@ -63,6 +63,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   static void send_due(worker& w);   // the same with one io_uring submission per round
   bool take_batch();                 // queued messages into batch_; false: nothing to write now
   bool write_taken();                // batch_ with one writev; true: it all went
+  void gather_batch();               // buffers_ of batch_
   bool wrote(std::size_t n, boost::system::error_code ec);  // true: batch_ all went
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
@@ -116,8 +117,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   void play_vod(net_stream& s, std::unique_ptr<vod_source> src, bool reset);
   void play_absent(net_stream& s, shared::rtmp::play_mode mode, bool reset);
   void get_stream_length(const shared::rtmp::command& c);
-  void on_live(net_stream& s, const live_item_ptr& item);
-  void on_live_run(net_stream& s, const live_item_ptr* items, std::size_t n, clock::time_point now);
+  void on_live(net_stream& s, const live_item_ptr* items, std::size_t n, clock::time_point now);
   void live_event(net_stream& s, const live_item& item);  // publish/unpublish notices
   void queue_items(net_stream& s, const std::vector<live_item_ptr>& items, bool burst);
   void queue_live(net_stream& s, const live_item& item, bool burst, clock::time_point now);

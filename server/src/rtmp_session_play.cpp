@@ -160,12 +160,8 @@ shared::shared_bytes rtmp_session::wire_for(const net_stream& s, const live_item
   return encode_live_wire(item.media, s.id, out_chunk_size_, timestamp);
 }
 
-void rtmp_session::on_live(net_stream& s, const live_item_ptr& item) {
-  on_live_run(s, &item, 1, clock::now());
-}
-
-void rtmp_session::on_live_run(net_stream& s, const live_item_ptr* items, std::size_t n,
-                               clock::time_point now) {
+void rtmp_session::on_live(net_stream& s, const live_item_ptr* items, std::size_t n,
+                           clock::time_point now) {
   if (s.what != role::playing_live || closing_ || draining_) return;
   for (std::size_t i = 0; i < n; ++i) {
     const live_item& item = *items[i];

@@ -38,7 +38,10 @@ shared::media_message audio(std::uint64_t ts) {
 
 struct recorder final : live_subscriber {
   std::vector<live_item_ptr> items;
-  void on_live(const live_item_ptr& item) override { items.push_back(item); }
+  void on_live(const live_item_ptr* run, std::size_t n,
+               std::chrono::steady_clock::time_point) override {
+    items.insert(items.end(), run, run + n);
+  }
   void on_gap() override { ++gaps; }
   int gaps = 0;
 };
