@@ -82,13 +82,20 @@ bool send_batch::add(int fd, const iovec* buffers, std::size_t count) {
   if (!ring_ || used_ == k_capacity) return false;
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_->uring);
   if (sqe == nullptr) return false;
-  msghdr& h = ring_->headers[used_];
-  h = msghdr{};
-  h.msg_iov = const_cast<iovec*>(buffers);
-  h.msg_iovlen = count;
   // MSG_DONTWAIT: a full socket answers -EAGAIN at once instead of the send waiting in
   // the kernel, so every completion is there when the submission returns.
-  io_uring_prep_sendmsg(sqe, fd, &h, MSG_DONTWAIT | MSG_NOSIGNAL);
+  constexpr int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+  if (count == 1) {
+    // One buffer (a player's usual write: one message) goes as a plain send, which spares
+    // the kernel importing a msghdr and an iovec array for each player.
+    io_uring_prep_send(sqe, fd, buffers[0].iov_base, buffers[0].iov_len, flags);
+  } else {
+    msghdr& h = ring_->headers[used_];
+    h = msghdr{};
+    h.msg_iov = const_cast<iovec*>(buffers);
+    h.msg_iovlen = count;
+    io_uring_prep_sendmsg(sqe, fd, &h, flags);
+  }
   io_uring_sqe_set_data64(sqe, used_);
   ++used_;
   return true;
