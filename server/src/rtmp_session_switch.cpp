@@ -120,17 +120,16 @@ void rtmp_session::start_switch(net_stream& s, const rtmp::play2_command& p) {
 
 // An item of the stream a switch waits on: its start state is kept; the cut comes with its
 // next keyframe (or next audio frame for a player without video, or a stream without it).
-void rtmp_session::on_switch_live(net_stream& ns, const live_item_ptr& item) {
-  auto* s = &ns;
-  const auto stream_id = s->id;
-  if (!s->next || s->next->abandoned || closing_ || draining_) return;
-  auto& n = *s->next;
+void rtmp_session::on_switch_live(net_stream& s, const live_item_ptr& item) {
+  const auto stream_id = s.id;
+  if (!s.next || s.next->abandoned || closing_ || draining_) return;
+  auto& n = *s.next;
   const auto& m = item->media;
   switch (item->what) {
     case live_item::kind::unpublish:
       n.abandoned = true;
-      send_status(s->id, rtmp::k_level_error, rtmp::k_play_failed,
-                  n.key + " stopped before the switch; still playing " + s->key + ".");
+      send_status(s.id, rtmp::k_level_error, rtmp::k_play_failed,
+                  n.key + " stopped before the switch; still playing " + s.key + ".");
       // Not from inside the stream's delivery loop: unsubscribing there would make the
       // loop skip the next player of this thread.
       boost::asio::post(worker_.context, [weak = weak_from_this(), stream_id] {
@@ -152,8 +151,8 @@ void rtmp_session::on_switch_live(net_stream& ns, const live_item_ptr& item) {
     return;
   }
   const bool keyframe = m.is_video() && m.keyframe;
-  const bool audio_cut = m.is_audio() && (!s->receive_video || !n.video_header);
-  if (keyframe || audio_cut) complete_switch(*s, item);
+  const bool audio_cut = m.is_audio() && (!s.receive_video || !n.video_header);
+  if (keyframe || audio_cut) complete_switch(s, item);
 }
 
 void rtmp_session::complete_switch(net_stream& s, const live_item_ptr& cut) {
