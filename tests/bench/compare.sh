@@ -209,12 +209,14 @@ bench_s = d["bench"]["cpu_user_s"] + d["bench"]["cpu_sys_s"]
 other_s = (busy1 - busy0) / int(tck) - cpu_s - bench_s
 pm = s["player_minutes"] or 0
 def f(v, fmt="{:.0f}"): return "n/a" if v is None else fmt.format(v)
+# "median / p95" of a delay distribution; n/a for reports of a bench without it.
+def pair(d): return "n/a" if d is None else f(d["median"], "{:.1f}") + " / " + f(d["p95"], "{:.1f}")
 row = [server, n, gop + " s",
        f(cpu_s / pm * 1000 if pm else None, "{:.1f}"),
        f((int(peak) - int(rss0)) / int(n) if int(n) else None, "{:.1f}"),
        f(s["first_frame_ms"]["median"]),
-       f(s["delay_ms"]["median"], "{:.1f}") + " / " + f(s["delay_ms"]["p95"], "{:.1f}"),
-       f(s["audio_delay_ms"]["median"], "{:.1f}") + " / " + f(s["audio_delay_ms"]["p95"], "{:.1f}"),
+       pair(s["delay_ms"]), pair(s.get("socket_delay_ms")),
+       pair(s["audio_delay_ms"]), pair(s.get("socket_audio_delay_ms")),
        f(s["delivery_99pct_fraction"] * 100 if s["delivery_99pct_fraction"] is not None else None, "{:.1f}%"),
        str(s["stalls_total"]), str(s["players_failed"]),
        f(cpu_s, "{:.1f}") + " (" + f(user_s, "{:.1f}") + " user)",
@@ -260,8 +262,8 @@ done
   echo
   sed 's/^/    /' "$out/machine.txt"
   echo
-  echo "| server | players | GOP | CPU s / 1000 player-min | RSS / player KiB | first frame median ms | added delay median / p95 ms | audio delay median / p95 ms | players with delivery >= 99% | stalls | failed | server CPU s (of it user) | bench CPU s | machine busy | other CPU s |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| server | players | GOP | CPU s / 1000 player-min | RSS / player KiB | first frame median ms | added delay median / p95 ms | delay at the socket median / p95 ms | audio delay median / p95 ms | audio delay at the socket median / p95 ms | players with delivery >= 99% | stalls | failed | server CPU s (of it user) | bench CPU s | machine busy | other CPU s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$work/rows.tsv"
   echo
   echo "Definitions: tests/bench/README.md. Raw reports: the JSON files beside this one."

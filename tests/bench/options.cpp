@@ -177,7 +177,10 @@ void print_usage(std::FILE* to) {
 Load tool for RTMP live servers (lectern-server, nginx-rtmp, ...). Optionally publishes an
 FLV file in real time, starts N players of the same stream, measures what each one receives,
 and prints a summary on stderr and JSON on stdout. Everything stops after --duration.
-Only loopback targets are accepted.
+Only loopback targets are accepted. With --publish, the delay added by the server is each
+frame's arrival at the player's socket (the kernel's receive timestamp) minus the
+publisher's write: socket_delay_ms; delay_ms takes the tool's read instead, its own
+scheduling included.
 
   --url URL               rtmp://HOST[:PORT]/APP/NAME[?query]; HOST must be loopback
   --players N             players to start (0: publish only)

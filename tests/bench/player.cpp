@@ -30,8 +30,15 @@ player::player(const asio::any_io_executor& ex, int id, const player_config& cfg
       timer_(ex),
       playout_(std::chrono::milliseconds(cfg.stall_threshold_ms)) {
   stats_.id = id;
-  stats_.delays = sample_set(1024, static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL);
-  stats_.audio_delays = sample_set(1024, static_cast<std::uint64_t>(id) * 0xC2B2AE3D27D4EB4FULL);
+  const auto seed = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ULL;
+  const auto audio_seed = static_cast<std::uint64_t>(id) * 0xC2B2AE3D27D4EB4FULL;
+  stats_.delays = sample_set(1024, seed);
+  stats_.audio_delays = sample_set(1024, audio_seed);
+  // The same seeds: a socket delay is added with each read delay, so beyond 1,024 messages
+  // both samples still keep the same messages, and a player's socket and read delays compare
+  // message for message (the socket one is never the larger).
+  stats_.socket_delays = sample_set(1024, seed);
+  stats_.socket_audio_delays = sample_set(1024, audio_seed);
 }
 
 void player::stop() {
@@ -70,6 +77,8 @@ asio::awaitable<void> player::run(clock::time_point start_at) {
   if (connected_) counters_.connected.fetch_sub(1, std::memory_order_relaxed);
   if (playing_) counters_.playing.fetch_sub(1, std::memory_order_relaxed);
   stats_.bytes = client_.bytes_in();
+  stats_.reads = client_.reads();
+  stats_.reads_without_kernel_timestamp = client_.reads_without_timestamp();
   client_.close();
   counters_.finished.fetch_add(1, std::memory_order_relaxed);
 }
@@ -123,7 +132,9 @@ asio::awaitable<std::error_code> player::read_loop() {
     stall_at = play_sent_ + std::chrono::milliseconds(*cfg_.stall_reader_ms);
   std::vector<rtmp::message> batch;
   client_.take_pending(batch);
-  clock::time_point arrival = clock::now();
+  // Messages that setup read along with its replies: their socket time was not kept.
+  const clock::time_point now = clock::now();
+  arrival_times arrival{now, now};
   for (;;) {
     for (const auto& m : batch) on_message(m, arrival);
     batch.clear();
@@ -159,7 +170,7 @@ void player::set_playing() {
   counters_.playing.fetch_add(1, std::memory_order_relaxed);
 }
 
-void player::on_message(const rtmp::message& m, clock::time_point arrival) {
+void player::on_message(const rtmp::message& m, const arrival_times& arrival) {
   switch (m.kind()) {
     case rtmp::message_type::video:
       return on_video(m, arrival);
@@ -199,42 +210,46 @@ void player::first_frame(bool keyframe, clock::time_point arrival) {
   if (keyframe && !stats_.first_frame_ms) stats_.first_frame_ms = ms_between(play_sent_, arrival);
 }
 
-void player::on_video(const rtmp::message& m, clock::time_point arrival) {
+void player::on_video(const rtmp::message& m, const arrival_times& arrival) {
   ++stats_.video_msgs;
   flv::video_header h;
   const bool frames = !flv::parse_video_header(m.payload, h) && h.has_frames();
-  if (frames && !cfg_.audio_only) first_frame(h.is_keyframe(), arrival);
+  if (frames && !cfg_.audio_only) first_frame(h.is_keyframe(), arrival.read);
   on_media(m, arrival, !cfg_.audio_only && frames, false);
 }
 
-void player::on_audio(const rtmp::message& m, clock::time_point arrival) {
+void player::on_audio(const rtmp::message& m, const arrival_times& arrival) {
   ++stats_.audio_msgs;
   flv::audio_header h;
   const bool frames =
       !flv::parse_audio_header(m.payload, h) && !h.is_sequence_header() && !h.silence;
-  if (frames && cfg_.audio_only) first_frame(true, arrival);
+  if (frames && cfg_.audio_only) first_frame(true, arrival.read);
   on_media(m, arrival, cfg_.audio_only && frames, frames);
 }
 
 // `measured`: a frame of the kind delay and the delivery baseline are taken from (video,
 // or audio with --audio-only). Sequence headers are not: servers send the cached ones to
 // every new player, long after the publisher sent them. `audio_frame`: an audio frame, whose
-// delay is also kept on its own (--write-batching frame holds audio, never video).
-void player::on_media(const rtmp::message& m, clock::time_point arrival, bool measured,
+// delay is also kept on its own (--write-batching frame holds audio, never video). Each delay
+// is kept twice: to the read (the tool's scheduling included) and to the socket's receive
+// timestamp (the server's alone). The stall model and first frame go by the read time.
+void player::on_media(const rtmp::message& m, const arrival_times& arrival, bool measured,
                       bool audio_frame) {
   stats_.media_bytes += m.payload.size();
   if (!stats_.first_timestamp) stats_.first_timestamp = m.timestamp;
   stats_.last_timestamp = m.timestamp;
   set_playing();
-  playout_.on_media(arrival, m.timestamp);
+  playout_.on_media(arrival.read, m.timestamp);
   if (cfg_.log == nullptr || !(measured || audio_frame)) return;
   send_record rec;
   if (!cfg_.log->find(fingerprint(m.type, m.payload), rec)) {
     if (measured) ++stats_.unmatched;
     return;
   }
-  if (audio_frame && rec.sent >= play_sent_)
-    stats_.audio_delays.add(static_cast<float>(ms_between(rec.sent, arrival)));
+  if (audio_frame && rec.sent >= play_sent_) {
+    stats_.audio_delays.add(static_cast<float>(ms_between(rec.sent, arrival.read)));
+    stats_.socket_audio_delays.add(static_cast<float>(ms_between(rec.sent, arrival.socket)));
+  }
   if (!measured) return;
   ++stats_.matched;
   if (!have_baseline_) {
@@ -243,7 +258,10 @@ void player::on_media(const rtmp::message& m, clock::time_point arrival, bool me
   }
   if (rec.sent < cfg_.log->cutoff) delivered_ += m.payload.size();
   // Older messages (a GOP cache burst) were waiting for this player, not delayed for it.
-  if (rec.sent >= play_sent_) stats_.delays.add(static_cast<float>(ms_between(rec.sent, arrival)));
+  if (rec.sent >= play_sent_) {
+    stats_.delays.add(static_cast<float>(ms_between(rec.sent, arrival.read)));
+    stats_.socket_delays.add(static_cast<float>(ms_between(rec.sent, arrival.socket)));
+  }
 }
 
 void player::skip(std::string why) {

@@ -41,10 +41,14 @@ struct player_stats {
   std::uint64_t timestamp_jumps = 0;
   std::optional<std::uint64_t> first_timestamp;  ///< of the first media message, ms
   std::uint64_t last_timestamp = 0;              ///< of the last media message, ms
-  sample_set delays{1024, 1};                    ///< ms, messages the publisher sent after play
-  sample_set audio_delays{1024, 2};  ///< ms, audio frames alone (what audio batching adds)
-  std::uint64_t matched = 0;         ///< messages found in the publisher's log
-  std::uint64_t unmatched = 0;       ///< media messages not found there
+  sample_set delays{1024, 1};         ///< ms, at the read, messages the publisher sent after play
+  sample_set audio_delays{1024, 2};   ///< ms, audio frames alone (what audio batching adds)
+  sample_set socket_delays{1024, 1};  ///< ms, as delays, at the socket (kernel timestamp)
+  sample_set socket_audio_delays{1024, 2};  ///< ms, as audio_delays, at the socket
+  std::uint64_t reads = 0;                  ///< reads that returned bytes, after the handshake
+  std::uint64_t reads_without_kernel_timestamp = 0;  ///< of them: socket time = read time
+  std::uint64_t matched = 0;                         ///< messages found in the publisher's log
+  std::uint64_t unmatched = 0;                       ///< media messages not found there
   std::optional<double> delivery;
   std::vector<std::string> statuses;  ///< onStatus codes in order (the first k_max_statuses)
   std::uint64_t statuses_dropped = 0;
@@ -79,11 +83,11 @@ class player {
   asio::awaitable<std::error_code> setup();
   asio::awaitable<std::error_code> read_loop();
   asio::awaitable<void> wait_until_stopped();
-  void on_message(const shared::rtmp::message& m, clock::time_point arrival);
+  void on_message(const shared::rtmp::message& m, const arrival_times& arrival);
   void on_command(const shared::rtmp::message& m);
-  void on_video(const shared::rtmp::message& m, clock::time_point arrival);
-  void on_audio(const shared::rtmp::message& m, clock::time_point arrival);
-  void on_media(const shared::rtmp::message& m, clock::time_point arrival, bool measured,
+  void on_video(const shared::rtmp::message& m, const arrival_times& arrival);
+  void on_audio(const shared::rtmp::message& m, const arrival_times& arrival);
+  void on_media(const shared::rtmp::message& m, const arrival_times& arrival, bool measured,
                 bool audio_frame);
   void first_frame(bool keyframe, clock::time_point arrival);
   void set_playing();

@@ -119,7 +119,7 @@ asio::awaitable<void> publisher::read_loop() {
         stats_.statuses.push_back(s.info.code);
     }
     batch.clear();
-    clock::time_point arrival;
+    arrival_times arrival;
     if (auto ec = co_await client_.read_some(batch, arrival)) {
       if (!stopped_ && stats_.error.empty()) stats_.error = client_.detail();
       co_return;

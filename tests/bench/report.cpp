@@ -53,6 +53,8 @@ json distribution(std::vector<double>& v) {
 json connection(const player_stats& s) {
   std::vector<float> delays = s.delays.values();
   std::vector<float> audio_delays = s.audio_delays.values();
+  std::vector<float> socket_delays = s.socket_delays.values();
+  std::vector<float> socket_audio_delays = s.socket_audio_delays.values();
   return {
       {"id", s.id},
       {"bytes", s.bytes},
@@ -72,6 +74,12 @@ json connection(const player_stats& s) {
       {"delay_samples", s.delays.seen()},
       {"audio_delay_ms_median", rounded(percentile(audio_delays, 0.5))},
       {"audio_delay_ms_p95", rounded(percentile(audio_delays, 0.95))},
+      {"socket_delay_ms_median", rounded(percentile(socket_delays, 0.5))},
+      {"socket_delay_ms_p95", rounded(percentile(socket_delays, 0.95))},
+      {"socket_audio_delay_ms_median", rounded(percentile(socket_audio_delays, 0.5))},
+      {"socket_audio_delay_ms_p95", rounded(percentile(socket_audio_delays, 0.95))},
+      {"reads", s.reads},
+      {"reads_without_kernel_timestamp", s.reads_without_kernel_timestamp},
       {"delivery", rounded(s.delivery, 4)},
       {"matched", s.matched},
       {"unmatched", s.unmatched},
@@ -86,11 +94,13 @@ json connection(const player_stats& s) {
 
 // Totals and distributions over all players.
 struct totals {
-  std::vector<double> first_frame, delays, audio_delays, deliveries;
+  std::vector<double> first_frame, delays, audio_delays, socket_delays, socket_audio_delays;
+  std::vector<double> deliveries;
   std::map<std::string, std::uint64_t> statuses, errors;
   std::uint64_t bytes = 0, media = 0, video = 0, audio = 0, stalls = 0, jumps = 0;
   std::uint64_t unmatched = 0, with_stalls = 0, failed = 0, with_errors = 0, playing = 0;
   std::uint64_t keyframe_first = 0, with_first = 0, delivered_99 = 0;
+  std::uint64_t reads = 0, reads_without_timestamp = 0;
   double stalled_ms = 0, play_s = 0;
 
   void add(const player_stats& s) {
@@ -110,12 +120,19 @@ struct totals {
     if (s.first_frame_ms) first_frame.push_back(*s.first_frame_ms);
     if (s.first_is_keyframe) ++with_first, keyframe_first += *s.first_is_keyframe;
     if (s.delivery) deliveries.push_back(*s.delivery), delivered_99 += *s.delivery >= 0.99;
-    delays.insert(delays.end(), s.delays.values().begin(), s.delays.values().end());
-    audio_delays.insert(audio_delays.end(), s.audio_delays.values().begin(),
-                        s.audio_delays.values().end());
+    reads += s.reads;
+    reads_without_timestamp += s.reads_without_kernel_timestamp;
+    pool(delays, s.delays);
+    pool(audio_delays, s.audio_delays);
+    pool(socket_delays, s.socket_delays);
+    pool(socket_audio_delays, s.socket_audio_delays);
     for (const auto& c : s.statuses) ++statuses[c];
     // Distinct messages are few (one target); the cap guards against a surprise.
     if (!s.error.empty() && (errors.size() < 20 || errors.count(s.error))) ++errors[s.error];
+  }
+
+  static void pool(std::vector<double>& all, const sample_set& one) {
+    all.insert(all.end(), one.values().begin(), one.values().end());
   }
 };
 
@@ -141,6 +158,10 @@ json summary(const std::vector<const player_stats*>& players, bool have_publishe
       {"first_is_keyframe_fraction", fraction(t.keyframe_first, t.with_first)},
       {"delay_ms", distribution(t.delays)},
       {"audio_delay_ms", distribution(t.audio_delays)},
+      {"socket_delay_ms", distribution(t.socket_delays)},
+      {"socket_audio_delay_ms", distribution(t.socket_audio_delays)},
+      {"reads_total", t.reads},
+      {"reads_without_kernel_timestamp", t.reads_without_timestamp},
       {"bytes_total", t.bytes},
       {"media_bytes_total", t.media},
       {"mbit_per_s_in", rounded(elapsed_s > 0 ? t.bytes * 8 / elapsed_s / 1e6 : 0)},
@@ -228,6 +249,11 @@ unsigned long long count(const json& v) {
   return v.get<unsigned long long>();
 }
 
+void delay_line(std::FILE* to, const char* what, const json& d) {
+  std::fprintf(to, "  %-26s median %s, p95 %s\n", what, num(d["median"], " ms", 2).c_str(),
+               num(d["p95"], " ms", 2).c_str());
+}
+
 }  // namespace
 
 void print_summary(std::FILE* to, const json& j) {
@@ -241,12 +267,14 @@ void print_summary(std::FILE* to, const json& j) {
                num(s["first_frame_ms"]["median"], " ms", 0).c_str(),
                num(s["first_frame_ms"]["p95"], " ms", 0).c_str(),
                pct(s["first_is_keyframe_fraction"]).c_str());
-  std::fprintf(to, "  added delay  median %s, p95 %s\n",
-               num(s["delay_ms"]["median"], " ms", 2).c_str(),
-               num(s["delay_ms"]["p95"], " ms", 2).c_str());
-  std::fprintf(to, "  audio delay  median %s, p95 %s\n",
-               num(s["audio_delay_ms"]["median"], " ms", 2).c_str(),
-               num(s["audio_delay_ms"]["p95"], " ms", 2).c_str());
+  // The delay at the socket is the server's; the one at the read adds the tool's scheduling.
+  delay_line(to, "delay at the socket", s["socket_delay_ms"]);
+  delay_line(to, "added delay (read)", s["delay_ms"]);
+  delay_line(to, "audio delay at the socket", s["socket_audio_delay_ms"]);
+  delay_line(to, "audio delay (read)", s["audio_delay_ms"]);
+  if (const auto n = count(s["reads_without_kernel_timestamp"]); n > 0)
+    std::fprintf(to, "  note         %llu of %llu reads had no kernel timestamp (socket = read)\n",
+                 n, count(s["reads_total"]));
   std::fprintf(to, "  delivery     %s of players got >= 99%%, median %s\n",
                pct(s["delivery_99pct_fraction"]).c_str(), pct(s["delivery"]["median"]).c_str());
   std::fprintf(to, "  stalls       %llu in %llu players, %s in all\n", count(s["stalls_total"]),

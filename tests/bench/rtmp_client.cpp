@@ -1,10 +1,17 @@
 #include "rtmp_client.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <variant>
 
 #include "bench_error.hpp"
@@ -22,6 +29,62 @@ std::string describe_status(const shared::amf::value& info) {
 }
 using asio::as_tuple;
 using asio::use_awaitable;
+
+namespace {
+
+// One recvmsg() and what came with it.
+struct received {
+  ssize_t n = -1;
+  int error = 0;  // errno when n < 0
+  clock::time_point steady_now;
+  // The kernel's receive timestamp on the steady clock; for TCP that of the last segment
+  // the read consumed (tcp_recv_timestamp(), net/ipv4/tcp.c). None without SO_TIMESTAMPNS.
+  std::optional<clock::time_point> socket;
+};
+
+// The SCM_TIMESTAMPNS control message of `msg` (CLOCK_REALTIME), if there is one.
+std::optional<timespec> receive_timestamp(msghdr& msg) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec ts{};
+    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    return ts;
+  }
+  return std::nullopt;
+}
+
+// `stamp` moved to the steady clock by its age on the realtime clock, both clocks read just
+// now: no fixed offset between them is assumed, so a realtime step before the read changes
+// nothing. A stamp later than now (a step during the read) counts as now.
+clock::time_point to_steady(const timespec& stamp, clock::time_point steady_now,
+                            std::chrono::system_clock::time_point real_now) {
+  using namespace std::chrono;
+  const system_clock::time_point at(
+      duration_cast<system_clock::duration>(seconds(stamp.tv_sec) + nanoseconds(stamp.tv_nsec)));
+  const auto age = std::max(real_now - at, system_clock::duration::zero());
+  return steady_now - duration_cast<clock::duration>(age);
+}
+
+received receive(int fd, std::uint8_t* data, std::size_t size) {
+  iovec iov{data, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  received r;
+  r.n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  r.error = r.n < 0 ? errno : 0;
+  r.steady_now = clock::now();
+  const auto real_now = std::chrono::system_clock::now();
+  if (r.n > 0)
+    if (const auto stamp = receive_timestamp(msg))
+      r.socket = to_steady(*stamp, r.steady_now, real_now);
+  return r;
+}
+
+}  // namespace
 
 rtmp_client::rtmp_client(const asio::any_io_executor& ex, std::size_t read_buffer)
     : socket_(ex), buf_(new std::uint8_t[read_buffer]), cap_(read_buffer) {}
@@ -51,6 +114,11 @@ asio::awaitable<std::error_code> rtmp_client::open(const target& t) {
     co_return fail(bench_error::stopped, "connect to " + peer_ + " did not finish before the end");
   if (ec) co_return fail(ec, "cannot connect to " + peer_ + ": " + ec.message());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // Every read_some() gets the kernel's receive timestamp (socket(7)). A kernel that refuses
+  // the option gives none, and reads_without_timestamp() counts the reads that had to do
+  // without.
+  const int on = 1;
+  (void)::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   co_return co_await handshake(t);
 }
 
@@ -124,15 +192,56 @@ asio::awaitable<std::error_code> rtmp_client::send_chunked(shared::bytes& wire) 
   co_return ec;
 }
 
+// recvmsg() rather than async_read_some(), for the receive timestamp (SO_TIMESTAMPNS, set in
+// open()). After a read that filled the buffer more bytes are probably there: they are read
+// at once, as Asio's own reads try first. Otherwise the socket is waited on first: Asio's
+// reactor re-arms the descriptor for each wait (EPOLL_CTL_MOD), which also reports bytes that
+// came while no wait was queued, so no call is spent finding the socket empty.
 asio::awaitable<std::error_code> rtmp_client::read_some(std::vector<rtmp::message>& out,
-                                                        clock::time_point& arrival) {
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.get() + have_, cap_ - have_),
-                                                  as_tuple(use_awaitable));
-  arrival = clock::now();
-  if (ec) co_return read_failure(ec);
-  bytes_in_ += n;
-  have_ += n;
-  co_return parse(out);
+                                                        arrival_times& arrival) {
+  bool try_first = read_filled_;
+  for (bool waited = false;;) {
+    // Closed by close() (stop()) since the last read: the run is over for this client.
+    if (!socket_.is_open()) {
+      arrival.read = arrival.socket = clock::now();
+      co_return read_failure(asio::error::operation_aborted);
+    }
+    if (!try_first) {
+      auto [ec] =
+          co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, as_tuple(use_awaitable));
+      if (ec) {
+        arrival.read = arrival.socket = clock::now();
+        co_return read_failure(ec);
+      }
+      waited = true;
+    }
+    try_first = false;
+    const std::size_t want = cap_ - have_;
+    const received r = receive(socket_.native_handle(), buf_.get() + have_, want);
+    if (r.n > 0) {
+      // Read without waiting: let the thread's other connections go first, as Asio does
+      // with a read that completes at once (it posts the completion), so that the read
+      // time means what it meant with async_read_some().
+      if (!waited) co_await asio::post(socket_.get_executor(), use_awaitable);
+      arrival.read = clock::now();
+      arrival.socket = r.socket.value_or(arrival.read);
+      ++reads_;
+      reads_without_timestamp_ += !r.socket;
+      const auto n = static_cast<std::size_t>(r.n);
+      read_filled_ = n == want;
+      bytes_in_ += n;
+      have_ += n;
+      co_return parse(out);
+    }
+    arrival.read = arrival.socket = r.steady_now;
+    if (r.n == 0) co_return read_failure(asio::error::eof);
+    if (r.error == EINTR) {
+      try_first = true;
+      continue;
+    }
+    if (r.error != EAGAIN && r.error != EWOULDBLOCK)
+      co_return read_failure({r.error, asio::error::get_system_category()});
+  }
 }
 
 std::error_code rtmp_client::parse(std::vector<rtmp::message>& out) {
@@ -178,7 +287,7 @@ asio::awaitable<std::error_code> rtmp_client::next_command(rtmp::command& out) {
       if (auto ec = parse(setup_batch_)) co_return ec;
       if (!setup_batch_.empty()) continue;
     }
-    clock::time_point arrival;
+    arrival_times arrival;  // setup measures nothing
     if (auto ec = co_await read_some(setup_batch_, arrival)) co_return ec;
     if (auto ec = co_await flush()) co_return ec;
   }

@@ -26,6 +26,15 @@ namespace asio = boost::asio;
 std::string describe_status(const shared::amf::value& info);
 using clock = std::chrono::steady_clock;
 
+/// When the bytes of one read arrived. `read`: when the tool's coroutine got them (its own
+/// scheduling included). `socket`: when the kernel received them for this socket (its
+/// receive timestamp, SO_TIMESTAMPNS, moved to the steady clock), or `read` if it gave none.
+/// For TCP the kernel stamps a read with its last segment, so `socket` is never too early.
+struct arrival_times {
+  clock::time_point read;
+  clock::time_point socket;
+};
+
 /// A client connection. Not thread-safe: used from one io_context. At most one read and
 /// one write may be outstanding, as for the socket underneath.
 class rtmp_client {
@@ -47,10 +56,10 @@ class rtmp_client {
   bool has_replies() const noexcept { return !replies_.empty(); }
 
   /// Reads once from the socket and appends every message completed by those bytes to
-  /// `out`, all stamped with one arrival time. Acknowledgements and ping responses are
-  /// queued (send them with flush()); control messages are still handed out.
+  /// `out`, all stamped with one pair of arrival times. Acknowledgements and ping responses
+  /// are queued (send them with flush()); control messages are still handed out.
   asio::awaitable<std::error_code> read_some(std::vector<shared::rtmp::message>& out,
-                                             clock::time_point& arrival);
+                                             arrival_times& arrival);
 
   /// The next command message (types 20 and 17), skipping other messages. For setup only.
   asio::awaitable<std::error_code> next_command(shared::rtmp::command& out);
@@ -73,6 +82,10 @@ class rtmp_client {
   shared::rtmp::chunk_writer& writer() noexcept { return writer_; }
   std::uint64_t bytes_in() const noexcept { return bytes_in_; }
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+  /// Reads by read_some() that returned bytes, and those of them without a kernel receive
+  /// timestamp (their socket time is their read time).
+  std::uint64_t reads() const noexcept { return reads_; }
+  std::uint64_t reads_without_timestamp() const noexcept { return reads_without_timestamp_; }
   /// Readable description of the last failure ("" if none).
   const std::string& detail() const noexcept { return detail_; }
   /// Records a readable failure description and returns `ec`, for one-line error returns.
@@ -98,6 +111,9 @@ class rtmp_client {
   std::string detail_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
+  bool read_filled_ = false;  // the last read_some() filled the buffer: more may be waiting
+  std::uint64_t reads_ = 0;
+  std::uint64_t reads_without_timestamp_ = 0;
 };
 
 }  // namespace lectern::bench
