@@ -27,6 +27,9 @@ results.md (the table), one JSON report per run, and machine.txt.
   --ramp-seconds S    players are started evenly over S seconds (default 8: two 4 s GOPs,
                       so join times are spread over the GOP)
   --threads N         lectern-bench --threads (default 1)
+  --pin               run the server on CPU 0 and lectern-bench on CPU 1 (taskset), the
+                      same for every server: where the scheduler puts the two otherwise
+                      moves the server's CPU figure by up to a quarter between runs
   --help              this text
 
 Needs: build/bin/lectern-bench (cmake --build build --target lectern-bench), ffmpeg (inputs,
@@ -43,6 +46,7 @@ servers="lectern nginx"
 gop4_players=""
 ramp_seconds=8
 threads=1
+pin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --players) players=${2:?}; shift 2 ;;
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --gop4-players) gop4_players=${2:?}; shift 2 ;;
     --ramp-seconds) ramp_seconds=${2:?}; shift 2 ;;
     --threads) threads=${2:?}; shift 2 ;;
+    --pin) pin=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "compare: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -70,6 +75,13 @@ input="$root/build/bench-input"
 [ -x "$bench" ] || { echo "compare: $bench missing; build it: cmake --preset release && cmake --build build --target lectern-bench" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "compare: python3 is needed for the table" >&2; exit 1; }
 "$root/tests/bench/make-input.sh" --out "$input" >/dev/null
+
+server_cpu=() bench_cpu=()
+if [ -n "$pin" ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "compare: --pin needs two CPUs; this machine has $(nproc)" >&2; exit 2; }
+  command -v taskset >/dev/null || { echo "compare: --pin needs taskset (util-linux)" >&2; exit 1; }
+  server_cpu=(taskset -c 0) bench_cpu=(taskset -c 1)
+fi
 
 mkdir -p "$out"
 work=$(mktemp -d /tmp/lectern-compare.XXXXXX)
@@ -130,7 +142,7 @@ rtmp {
   }
 }
 CONF
-  "$nginx_bin" -p "$dir" -c nginx.conf >"$dir/stdout" 2>&1 &
+  "${server_cpu[@]}" "$nginx_bin" -p "$dir" -c nginx.conf >"$dir/stdout" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     measure_pid=$(pgrep -P "$server_pid" | head -1 || true)
@@ -145,7 +157,7 @@ CONF
 start_lectern() {  # start_lectern [MODE]: sets port, server_pid, measure_pid
   local dir="$work/lectern" mode=${1:-none}
   rm -rf "$dir"; mkdir -p "$dir/data"
-  "$lectern" --open --threads 1 --rtmp-listen 127.0.0.1:0 --data-dir "$dir/data" \
+  "${server_cpu[@]}" "$lectern" --open --threads 1 --rtmp-listen 127.0.0.1:0 --data-dir "$dir/data" \
     --write-batching "$mode" >"$dir/stdout" 2>"$dir/stderr" &
   server_pid=$!
   measure_pid=$server_pid
@@ -182,7 +194,7 @@ run_one() {
   ramp=$(python3 -c "print(round(max(1.0, $n / min($ramp_seconds, $duration / 3)), 2))")
   echo "compare: $name (ramp $ramp/s, ${duration} s)" >&2
   local rc=0
-  timeout --kill-after=5 $((duration + 30)) "$bench" --quiet \
+  timeout --kill-after=5 $((duration + 30)) "${bench_cpu[@]}" "$bench" --quiet \
     --url "rtmp://127.0.0.1:$port/live/bench" --players "$n" --duration "$duration" \
     --ramp "$ramp" --threads "$threads" --publish "$input/gop${gop}s.flv" --loop \
     --json "$out/$name.json" 2>"$out/$name.log" || rc=$?
@@ -233,7 +245,7 @@ PY
   echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
   echo "kernel: $(uname -r)"
   echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //')"
-  echo "lectern-bench: duration ${duration} s, ramp over ${ramp_seconds} s, threads $threads"
+  echo "lectern-bench: duration ${duration} s, ramp over ${ramp_seconds} s, threads $threads${pin:+, server on CPU 0 and lectern-bench on CPU 1 (--pin)}"
   echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 
