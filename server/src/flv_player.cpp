@@ -44,9 +44,7 @@ flv_player::flv_player(server_context& relay, http_player_counters& counters,
       queue_(outbound_queue::limits{relay.options.subscriber_queue_bytes,
                                     relay.options.subscriber_queue_ms}),
       lag_(relay.options.max_lag),
-      wake_(executor_) {
-  ++counters_.players;
-}
+      wake_(executor_) {}  // counted by the caller (http_player_counters::try_add_player)
 
 flv_player::~flv_player() {
   finish();  // run() did, unless an exception skipped it: no stream may keep our pointer

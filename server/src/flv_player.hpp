@@ -47,6 +47,16 @@ class flv_sink {
 /// Totals of every HTTP player of the server, for /metrics and the dashboard.
 struct http_player_counters {
   std::atomic<std::size_t> players{0};
+  /// Counts one more player unless `limit` are counted already (false: nothing counted).
+  /// The check and the count are one step, so players that start on several worker
+  /// threads at once cannot pass --max-http-players. An flv_player takes over the count.
+  bool try_add_player(std::size_t limit) noexcept {
+    auto n = players.load(std::memory_order_relaxed);
+    do {
+      if (n >= limit) return false;
+    } while (!players.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return true;
+  }
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> dropped_messages{0};  ///< counted when a player leaves
 };

@@ -191,13 +191,17 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
     co_return error_reply(ctx, http::status::forbidden, "forbidden",
                           "Playing live/" + name + " is refused: " + refusal);
   }
-  if (counters_.players.load() >= relay_.options.max_http_players) {
-    co_return error_reply(ctx, http::status::service_unavailable, "too_many_players",
-                          "the server plays to " + std::to_string(relay_.options.max_http_players) +
-                              " HTTP players at most (--max-http-players); try RTMP or later");
+  const auto limit = relay_.options.max_http_players;
+  const auto too_many = [&] {
+    return error_reply(ctx, http::status::service_unavailable, "too_many_players",
+                       "the server plays to " + std::to_string(limit) +
+                           " HTTP players at most (--max-http-players); try RTMP or later");
+  };
+  if (ctx.is_head()) {  // only asks: takes no player's place
+    if (counters_.players.load() >= limit) co_return too_many();
+    co_return text_reply(ctx, http::status::ok, "", "video/x-flv");
   }
   const bool upgrade = websocket::is_upgrade(ctx.request());
-  if (ctx.is_head()) co_return text_reply(ctx, http::status::ok, "", "video/x-flv");
   // The session's request deadline must not cut a long playback: the player's lag rule
   // and the WebSocket pings bound it instead.
   stream.expires_never();
@@ -209,6 +213,8 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
   const auto ep = stream.socket().remote_endpoint(ignored);
   const auto peer = ignored ? ctx.peer() : endpoint_text(ep);
   flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access};
+  // Counted and made in one step: the player takes the count over, its destructor gives it back.
+  if (!counters_.try_add_player(limit)) co_return too_many();
   auto player =
       std::make_shared<flv_player>(relay_, counters_, context, stream.get_executor(), std::move(p));
   if (upgrade) {
