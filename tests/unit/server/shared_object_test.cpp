@@ -71,7 +71,11 @@ TEST(SharedObject, ChangesSinceAnswersFromHistory) {
 
 TEST(SharedObject, HistoryKeepsTheLast256Changes) {
   shared_object so("quiz", false, 0, {});
-  for (int i = 0; i < 300; ++i) so.apply(set("s" + std::to_string(i % 5), i));
+  for (int i = 0; i < 300; ++i) {
+    std::string slot = "s";  // not "s" + to_string(): GCC 12 warns wrongly (-Wstringop-overflow)
+    slot += std::to_string(i % 5);
+    so.apply(set(slot, i));
+  }
   EXPECT_EQ(so.version(), 300u);
   EXPECT_FALSE(so.changes_since(10));
   EXPECT_FALSE(so.changes_since(43));  // version 44 was trimmed
