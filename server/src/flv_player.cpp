@@ -32,10 +32,11 @@ shared::shared_bytes flv_file_header() {
 
 }  // namespace
 
-flv_player::flv_player(server_context& relay, http_player_counters& counters,
+flv_player::flv_player(server_context& relay, http_player_counters& counters, http_player_slot slot,
                        asio::io_context& context, asio::any_io_executor executor, params p)
     : relay_(relay),
       counters_(counters),
+      slot_(std::move(slot)),
       context_(context),
       executor_(std::move(executor)),
       p_(std::move(p)),
@@ -44,11 +45,10 @@ flv_player::flv_player(server_context& relay, http_player_counters& counters,
       queue_(outbound_queue::limits{relay.options.subscriber_queue_bytes,
                                     relay.options.subscriber_queue_ms}),
       lag_(relay.options.max_lag),
-      wake_(executor_) {}  // counted by the caller (http_player_counters::try_add_player)
+      wake_(executor_) {}
 
 flv_player::~flv_player() {
   finish();  // run() did, unless an exception skipped it: no stream may keep our pointer
-  --counters_.players;
 }
 
 asio::awaitable<void> flv_player::run(flv_sink& sink) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "live_item.hpp"
@@ -44,21 +45,51 @@ class flv_sink {
   virtual void cut() = 0;
 };
 
+/// One place among --max-http-players, held by an flv_player for as long as it exists and
+/// given back when it goes (also when making the player throws). Move-only; empty when the
+/// place was refused.
+class http_player_slot {
+ public:
+  http_player_slot() = default;
+  http_player_slot(http_player_slot&& o) noexcept : count_(std::exchange(o.count_, nullptr)) {}
+  http_player_slot& operator=(http_player_slot&& o) noexcept {
+    if (this != &o) {
+      release();
+      count_ = std::exchange(o.count_, nullptr);
+    }
+    return *this;
+  }
+  http_player_slot(const http_player_slot&) = delete;
+  http_player_slot& operator=(const http_player_slot&) = delete;
+  ~http_player_slot() { release(); }
+  explicit operator bool() const noexcept { return count_ != nullptr; }
+
+ private:
+  friend struct http_player_counters;
+  explicit http_player_slot(std::atomic<std::size_t>& count) : count_(&count) {}
+  void release() noexcept {
+    if (count_ != nullptr) count_->fetch_sub(1, std::memory_order_relaxed);
+    count_ = nullptr;
+  }
+  std::atomic<std::size_t>* count_ = nullptr;
+};
+
 /// Totals of every HTTP player of the server, for /metrics and the dashboard.
 struct http_player_counters {
   std::atomic<std::size_t> players{0};
-  /// Counts one more player unless `limit` are counted already (false: nothing counted).
-  /// The check and the count are one step, so players that start on several worker
-  /// threads at once cannot pass --max-http-players. An flv_player takes over the count.
-  bool try_add_player(std::size_t limit) noexcept {
-    auto n = players.load(std::memory_order_relaxed);
-    do {
-      if (n >= limit) return false;
-    } while (!players.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
-    return true;
-  }
   std::atomic<std::uint64_t> bytes_out{0};
   std::atomic<std::uint64_t> dropped_messages{0};  ///< counted when a player leaves
+
+  /// A place for one more player unless `limit` are taken (then an empty slot). The check
+  /// and the count are one step, so players that start on several worker threads at once
+  /// cannot pass --max-http-players.
+  http_player_slot try_add_player(std::size_t limit) noexcept {
+    auto n = players.load(std::memory_order_relaxed);
+    do {
+      if (n >= limit) return {};
+    } while (!players.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return http_player_slot(players);
+  }
 };
 
 /// One HTTP-FLV or WS-FLV player of a live stream. It subscribes like an RTMP player: the
@@ -81,7 +112,8 @@ class flv_player final : public live_subscriber,
     access_decision access;
   };
 
-  flv_player(server_context& relay, http_player_counters& counters,
+  /// `slot`: the player's place among --max-http-players (counters.try_add_player).
+  flv_player(server_context& relay, http_player_counters& counters, http_player_slot slot,
              boost::asio::io_context& context, boost::asio::any_io_executor executor, params p);
   ~flv_player() override;
   flv_player(const flv_player&) = delete;
@@ -110,6 +142,7 @@ class flv_player final : public live_subscriber,
 
   server_context& relay_;
   http_player_counters& counters_;
+  http_player_slot slot_;  // declared early: given back after the members below are gone
   boost::asio::io_context& context_;
   boost::asio::any_io_executor executor_;
   const params p_;

@@ -213,10 +213,10 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
   const auto ep = stream.socket().remote_endpoint(ignored);
   const auto peer = ignored ? ctx.peer() : endpoint_text(ep);
   flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access};
-  // Counted and made in one step: the player takes the count over, its destructor gives it back.
-  if (!counters_.try_add_player(limit)) co_return too_many();
-  auto player =
-      std::make_shared<flv_player>(relay_, counters_, context, stream.get_executor(), std::move(p));
+  auto slot = counters_.try_add_player(limit);
+  if (!slot) co_return too_many();
+  auto player = std::make_shared<flv_player>(relay_, counters_, std::move(slot), context,
+                                             stream.get_executor(), std::move(p));
   if (upgrade) {
     ws_sink sink(stream);
     if (const auto ec = co_await sink.accept(ctx.request())) {

@@ -43,34 +43,37 @@ send_batch::send_batch(bool want) {
 }
 
 bool send_batch::sends_without_waiting() {
-  // A socket pair whose sending side is full: the send must come back -EAGAIN within the
-  // submission (kernels that honour MSG_DONTWAIT in io_uring), or a slow player would
-  // stall its worker thread.
+  // A socket pair whose sending side is full: both kinds of send (one buffer as a send,
+  // gathered as a sendmsg) must come back -EAGAIN within the submission (kernels that
+  // honour MSG_DONTWAIT in io_uring), or a slow player would stall its worker thread.
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds) != 0) return false;
   std::array<char, 4096> junk{};
   while (send(fds[0], junk.data(), junk.size(), MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
   }
-  iovec one{junk.data(), junk.size()};
-  bool ok = add(fds[0], &one, 1);
-  if (ok) {
-    const unsigned n = static_cast<unsigned>(used_);
-    used_ = 0;
-    ok = io_uring_submit(&ring_->uring) == static_cast<int>(n);
-    io_uring_cqe* cqe = nullptr;
-    ok = ok && io_uring_peek_cqe(&ring_->uring, &cqe) == 0 && cqe->res == -EAGAIN;
-    if (!ok) {
-      // Still queued in the kernel: closing the sockets ends it; reap its completion.
-      close(fds[0]);
-      close(fds[1]);
-      if (cqe == nullptr) io_uring_wait_cqe(&ring_->uring, &cqe);
-      if (cqe != nullptr) io_uring_cqe_seen(&ring_->uring, cqe);
-      return false;
-    }
+  const std::array<iovec, 2> two{iovec{junk.data(), 2048}, iovec{junk.data() + 2048, 2048}};
+  constexpr unsigned n = 2;
+  bool ok = add(fds[0], two.data(), 1) && add(fds[0], two.data(), 2);
+  used_ = 0;
+  const int rc = ok ? io_uring_submit(&ring_->uring) : 0;
+  const unsigned submitted = rc < 0 ? 0 : static_cast<unsigned>(rc);
+  ok = ok && submitted == n;
+  unsigned seen = 0;
+  io_uring_cqe* cqe = nullptr;
+  while (seen < submitted && io_uring_peek_cqe(&ring_->uring, &cqe) == 0) {
+    ok = ok && cqe->res == -EAGAIN;
     io_uring_cqe_seen(&ring_->uring, cqe);
+    ++seen;
   }
+  ok = ok && seen == n;
+  // A send still waiting in the kernel: closing the sockets ends it, and its completion is
+  // reaped before returning (when the probe fails the ring is closed anyway).
   close(fds[0]);
   close(fds[1]);
+  while (seen < submitted && io_uring_wait_cqe(&ring_->uring, &cqe) == 0) {
+    io_uring_cqe_seen(&ring_->uring, cqe);
+    ++seen;
+  }
   return ok;
 }
 

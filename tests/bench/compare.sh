@@ -8,7 +8,7 @@ usage() {
   cat <<USAGE
 Usage: tests/bench/compare.sh [--players "100 1000 3000"] [--duration S] [--out DIR]
                               [--servers "lectern nginx"] [--gop4-players N]
-                              [--ramp-seconds S] [--threads N]
+                              [--ramp-seconds S] [--threads N] [--pin]
 
 For each server and each player count, starts the server, publishes build/bench-input/gop2s.flv
 in-process with lectern-bench (--loop), plays it with N players, and samples the server's CPU
@@ -27,7 +27,7 @@ results.md (the table), one JSON report per run, and machine.txt.
   --ramp-seconds S    players are started evenly over S seconds (default 8: two 4 s GOPs,
                       so join times are spread over the GOP)
   --threads N         lectern-bench --threads (default 1)
-  --pin               run the server on CPU 0 and lectern-bench on CPU 1 (taskset), the
+  --pin               run the server on one CPU and lectern-bench on another (taskset), the
                       same for every server: where the scheduler puts the two otherwise
                       moves the server's CPU figure by up to a quarter between runs
   --help              this text
@@ -78,9 +78,11 @@ command -v python3 >/dev/null || { echo "compare: python3 is needed for the tabl
 
 server_cpu=() bench_cpu=()
 if [ -n "$pin" ]; then
-  [ "$(nproc)" -ge 2 ] || { echo "compare: --pin needs two CPUs; this machine has $(nproc)" >&2; exit 2; }
   command -v taskset >/dev/null || { echo "compare: --pin needs taskset (util-linux)" >&2; exit 1; }
-  server_cpu=(taskset -c 0) bench_cpu=(taskset -c 1)
+  # The first two CPUs this script may use (a cpuset may leave out CPU 0 or 1).
+  read -r cpu_a cpu_b < <(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(*c[:2])')
+  [ -n "${cpu_b:-}" ] || { echo "compare: --pin needs two CPUs; this process may use only CPU $cpu_a" >&2; exit 2; }
+  server_cpu=(taskset -c "$cpu_a") bench_cpu=(taskset -c "$cpu_b")
 fi
 
 mkdir -p "$out"
@@ -245,7 +247,7 @@ PY
   echo "cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
   echo "kernel: $(uname -r)"
   echo "nginx: $("$nginx_bin" -v 2>&1 | sed 's/.*: //')"
-  echo "lectern-bench: duration ${duration} s, ramp over ${ramp_seconds} s, threads $threads${pin:+, server on CPU 0 and lectern-bench on CPU 1 (--pin)}"
+  echo "lectern-bench: duration ${duration} s, ramp over ${ramp_seconds} s, threads $threads${pin:+, server on CPU $cpu_a and lectern-bench on CPU $cpu_b (--pin)}"
   echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 

@@ -54,8 +54,10 @@ std::optional<timespec> receive_timestamp(msghdr& msg) {
 }
 
 // `stamp` moved to the steady clock by its age on the realtime clock, both clocks read just
-// now: no fixed offset between them is assumed, so a realtime step before the read changes
-// nothing. A stamp later than now (a step during the read) counts as now.
+// now (realtime first: a pause between the two readings makes the socket time later, so the
+// delay is over-, never under-estimated). No fixed offset between the clocks is assumed, so
+// a realtime step before the bytes arrived changes nothing. A stamp later than now (a step
+// in between) counts as now.
 clock::time_point to_steady(const timespec& stamp, clock::time_point steady_now,
                             std::chrono::system_clock::time_point real_now) {
   using namespace std::chrono;
@@ -76,8 +78,8 @@ received receive(int fd, std::uint8_t* data, std::size_t size) {
   received r;
   r.n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
   r.error = r.n < 0 ? errno : 0;
-  r.steady_now = clock::now();
   const auto real_now = std::chrono::system_clock::now();
+  r.steady_now = clock::now();
   if (r.n > 0)
     if (const auto stamp = receive_timestamp(msg))
       r.socket = to_steady(*stamp, r.steady_now, real_now);
