@@ -1,8 +1,5 @@
 #include "rtmp_client.hpp"
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
@@ -10,13 +7,12 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
-#include <optional>
 #include <variant>
 
 #include "bench_error.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/handshake.hpp"
+#include "socket_clock.hpp"
 
 namespace lectern::bench {
 
@@ -29,64 +25,6 @@ std::string describe_status(const shared::amf::value& info) {
 }
 using asio::as_tuple;
 using asio::use_awaitable;
-
-namespace {
-
-// One recvmsg() and what came with it.
-struct received {
-  ssize_t n = -1;
-  int error = 0;  // errno when n < 0
-  clock::time_point steady_now;
-  // The kernel's receive timestamp on the steady clock; for TCP that of the last segment
-  // the read consumed (tcp_recv_timestamp(), net/ipv4/tcp.c). None without SO_TIMESTAMPNS.
-  std::optional<clock::time_point> socket;
-};
-
-// The SCM_TIMESTAMPNS control message of `msg` (CLOCK_REALTIME), if there is one.
-std::optional<timespec> receive_timestamp(msghdr& msg) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-    timespec ts{};
-    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-    return ts;
-  }
-  return std::nullopt;
-}
-
-// `stamp` moved to the steady clock by its age on the realtime clock, both clocks read just
-// now (realtime first: a pause between the two readings makes the socket time later, so the
-// delay is over-, never under-estimated). No fixed offset between the clocks is assumed, so
-// a realtime step before the bytes arrived changes nothing. A stamp later than now (a step
-// in between) counts as now.
-clock::time_point to_steady(const timespec& stamp, clock::time_point steady_now,
-                            std::chrono::system_clock::time_point real_now) {
-  using namespace std::chrono;
-  const system_clock::time_point at(
-      duration_cast<system_clock::duration>(seconds(stamp.tv_sec) + nanoseconds(stamp.tv_nsec)));
-  const auto age = std::max(real_now - at, system_clock::duration::zero());
-  return steady_now - duration_cast<clock::duration>(age);
-}
-
-received receive(int fd, std::uint8_t* data, std::size_t size) {
-  iovec iov{data, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  received r;
-  r.n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-  r.error = r.n < 0 ? errno : 0;
-  const auto real_now = std::chrono::system_clock::now();
-  r.steady_now = clock::now();
-  if (r.n > 0)
-    if (const auto stamp = receive_timestamp(msg))
-      r.socket = to_steady(*stamp, r.steady_now, real_now);
-  return r;
-}
-
-}  // namespace
 
 rtmp_client::rtmp_client(const asio::any_io_executor& ex, std::size_t read_buffer)
     : socket_(ex), buf_(new std::uint8_t[read_buffer]), cap_(read_buffer) {}
@@ -119,8 +57,7 @@ asio::awaitable<std::error_code> rtmp_client::open(const target& t) {
   // Every read_some() gets the kernel's receive timestamp (socket(7)). A kernel that refuses
   // the option gives none, and reads_without_timestamp() counts the reads that had to do
   // without.
-  const int on = 1;
-  (void)::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  (void)enable_receive_timestamps(socket_.native_handle());
   co_return co_await handshake(t);
 }
 
@@ -219,23 +156,23 @@ asio::awaitable<std::error_code> rtmp_client::read_some(std::vector<rtmp::messag
     }
     try_first = false;
     const std::size_t want = cap_ - have_;
-    const received r = receive(socket_.native_handle(), buf_.get() + have_, want);
+    const stamped_read r = read_stamped(socket_.native_handle(), buf_.get() + have_, want);
     if (r.n > 0) {
       // Read without waiting: let the thread's other connections go first, as Asio does
       // with a read that completes at once (it posts the completion), so that the read
       // time means what it meant with async_read_some().
       if (!waited) co_await asio::post(socket_.get_executor(), use_awaitable);
       arrival.read = clock::now();
-      arrival.socket = r.socket.value_or(arrival.read);
+      arrival.socket = r.arrived.value_or(arrival.read);
       ++reads_;
-      reads_without_timestamp_ += !r.socket;
+      reads_without_timestamp_ += !r.arrived;
       const auto n = static_cast<std::size_t>(r.n);
       read_filled_ = n == want;
       bytes_in_ += n;
       have_ += n;
       co_return parse(out);
     }
-    arrival.read = arrival.socket = r.steady_now;
+    arrival.read = arrival.socket = r.now;
     if (r.n == 0) co_return read_failure(asio::error::eof);
     if (r.error == EINTR) {
       try_first = true;

@@ -2,8 +2,8 @@
 
 Against a real lectern-server, 20 players of the tool's in-process publisher all get as far as
 play and receive (nearly) every frame; each player reports the delay added by the server at
-its socket (the kernel's receive timestamp) and at the tool's read, the socket one never the
-larger; the kernel gave (nearly) every read its timestamp; --help explains the delay.
+its socket (the kernel's receive timestamp) and at the tool's read, the socket one the
+earlier; the kernel gave (nearly) every read its timestamp; --help explains the delay.
 """
 
 import json
@@ -12,8 +12,6 @@ import harness
 from harness import IntegrationTest, bin_dir, make_test_flv, run
 
 PLAYERS = 20
-# The report rounds to 0.01 ms; a socket delay is never later than the read of the same bytes.
-ROUNDING_MS = 0.011
 # A delay beyond this on loopback means broken clocks (a wrong offset or unit), not a slow
 # machine: 20 players of a 4 s stream leave the server idle most of the time.
 IMPLAUSIBLE_MS = 2000
@@ -73,11 +71,15 @@ class BenchTest(IntegrationTest):
                     self.assertIsNotNone(k, f"{socket}_{stat} missing, {who}")
                     self.assertGreaterEqual(k, 0, f"{socket}_{stat} negative, {who}")
                     self.assertLess(r, IMPLAUSIBLE_MS, who)
-                    self.assertLessEqual(k, r + ROUNDING_MS,
-                                         f"{socket}_{stat} > {read}_{stat}, {who}")
-        # Both delays measure the same messages.
-        self.assertEqual(s["socket_delay_ms"]["count"], s["delay_ms"]["count"])
+        # The socket time is not the read time again: it comes before the tool wakes up and
+        # reads (0.1-0.2 ms earlier here even for 20 players on an idle machine); a socket
+        # time that fell back to the read time makes the two medians equal. That the kernel's
+        # time is moved to the steady clock right is tests/unit/bench/socket_clock_test.cpp's
+        # part. (A socket delay never exceeds the read delay of the same message: the tool
+        # clamps it, so that is not checked here.)
         self.assertGreater(s["delay_ms"]["count"], 0)
+        self.assertLess(s["socket_delay_ms"]["median"], s["delay_ms"]["median"],
+                        "the delay at the socket is the read delay: no kernel time was used")
         harness.note(f"delay at the socket median {s['socket_delay_ms']['median']} ms, "
                      f"p95 {s['socket_delay_ms']['p95']} ms; at the read median "
                      f"{s['delay_ms']['median']} ms, p95 {s['delay_ms']['p95']} ms")
