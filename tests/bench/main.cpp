@@ -1,4 +1,5 @@
-// lectern-bench: RTMP load tool. See tests/bench/README.md and --help.
+// lectern-bench: load tool for live streams (RTMP, HTTP-FLV, WS-FLV players). See
+// tests/bench/README.md and --help.
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
     case parse_outcome::run:
       break;
   }
+  if (const std::string why = play_url_mismatch(o); !why.empty())
+    std::fprintf(stderr, "lectern-bench: warning: %s\n", why.c_str());
   media_file file;
   if (!o.publish_file.empty() && media_file::load(o.publish_file, file, error)) {
     std::fprintf(stderr, "lectern-bench: %s\n", error.c_str());

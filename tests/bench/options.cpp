@@ -87,6 +87,62 @@ std::optional<target> parse_url(std::string_view url, std::string& error) {
   return t;
 }
 
+const char* transport_name(transport t) noexcept {
+  switch (t) {
+    case transport::http_flv:
+      return "http-flv";
+    case transport::ws_flv:
+      return "ws-flv";
+    case transport::rtmp:
+      break;
+  }
+  return "rtmp";
+}
+
+std::optional<target> parse_play_url(std::string_view url, transport& kind, std::string& error) {
+  constexpr std::string_view http = "http://";
+  constexpr std::string_view ws = "ws://";
+  error.clear();
+  if (url.starts_with(http)) {
+    kind = transport::http_flv;
+    url.remove_prefix(http.size());
+  } else if (url.starts_with(ws)) {
+    kind = transport::ws_flv;
+    url.remove_prefix(ws.size());
+  } else {
+    error = "the play URL must start with http:// (HTTP-FLV) or ws:// (WS-FLV)";
+    return std::nullopt;
+  }
+  const auto slash = url.find('/');
+  target t;
+  t.port = 80;  // both schemes' default (RFC 9110 4.2.1, RFC 6455 3)
+  if (slash == std::string_view::npos || !parse_endpoint(url.substr(0, slash), t, error)) {
+    if (error.empty()) error = "expected http://HOST:PORT/PATH or ws://HOST:PORT/PATH";
+    return std::nullopt;
+  }
+  t.path = url.substr(slash);
+  // The path goes into the request line as it is: a space or a control character would
+  // make another request of it.
+  for (const char c : t.path)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      error = "the path has a space or a control character (percent-encode it)";
+      return std::nullopt;
+    }
+  return t;
+}
+
+std::string play_url_mismatch(const options& o) {
+  if (o.play_url.empty()) return {};
+  const std::string name = o.target.stream.substr(0, o.target.stream.find('?'));
+  const std::string expected = "/" + o.target.app + "/" + name + ".flv";
+  const std::string path = o.play_target.path.substr(0, o.play_target.path.find('?'));
+  if (path == expected) return {};
+  return "the players play " + path + " but --url names the stream " + o.target.app + "/" + name +
+         " (lectern-server serves it at " + expected +
+         "); delay and delivery stay "
+         "empty if these are different streams";
+}
+
 namespace {
 
 // One option that takes a value: its parser returns false when the value is invalid.
@@ -100,6 +156,7 @@ std::map<std::string, value_parser> value_options(options& o) {
   };
   return {
       {"--url", [&o](const std::string& s) { return o.url = s, true; }},
+      {"--play-url", [&o](const std::string& s) { return o.play_url = s, !s.empty(); }},
       {"--players",
        [&o](const std::string& s) { return parse_number(s, o.players) && o.players >= 0; }},
       {"--publish", [&o](const std::string& s) { return o.publish_file = s, !s.empty(); }},
@@ -161,6 +218,18 @@ parse_outcome parse_options(int argc, char** argv, options& o, std::string& erro
   auto t = parse_url(o.url, error);
   if (!t) return error = "bad URL '" + o.url + "': " + error, parse_outcome::error;
   o.target = std::move(*t);
+  if (!o.play_url.empty()) {
+    auto p = parse_play_url(o.play_url, o.transport, error);
+    if (!p) return error = "bad --play-url '" + o.play_url + "': " + error, parse_outcome::error;
+    o.play_target = std::move(*p);
+    // lectern-server's HTTP players (server/src/live_http.cpp) take no ?video=0, and an HTTP
+    // player has no receiveVideo to send: the players would get video and be measured on audio.
+    if (o.audio_only)
+      return error =
+                 "--audio-only works over RTMP only: lectern-server's HTTP-FLV and WS-FLV "
+                 "players have no audio-only mode (no receiveVideo, no ?video=0)",
+             parse_outcome::error;
+  }
   if (o.loop && o.publish_file.empty())
     return error = "--loop needs --publish FILE.flv", parse_outcome::error;
   if (o.players == 0 && o.publish_file.empty())
@@ -177,12 +246,23 @@ void print_usage(std::FILE* to) {
 Load tool for RTMP live servers (lectern-server, nginx-rtmp, ...). Optionally publishes an
 FLV file in real time, starts N players of the same stream, measures what each one receives,
 and prints a summary on stderr and JSON on stdout. Everything stops after --duration.
+The players play over RTMP, or with --play-url over HTTP-FLV or WS-FLV as browsers do.
 Only loopback targets are accepted. With --publish, the delay added by the server is each
 frame's arrival at the player's socket (the kernel's receive timestamp) minus the
 publisher's write: socket_delay_ms; delay_ms takes the tool's read instead, its own
 scheduling included.
 
-  --url URL               rtmp://HOST[:PORT]/APP/NAME[?query]; HOST must be loopback
+  --url URL               rtmp://HOST[:PORT]/APP/NAME[?query]; HOST must be loopback. The
+                          publisher publishes here, and the players play here unless
+                          --play-url says otherwise
+  --play-url URL          where the players play, and over what (HOST loopback, PORT 80 by
+                          default); transport in the JSON report:
+                            http://HOST[:PORT]/PATH[?query]  HTTP-FLV ("http-flv"): a GET,
+                              the FLV stream as the body (chunked, or until the server closes)
+                            ws://HOST[:PORT]/PATH[?query]    WS-FLV ("ws-flv"): a WebSocket
+                              upgrade, the FLV stream in binary messages
+                          lectern-server plays rtmp://H:P/live/ROOM at /live/ROOM.flv on its
+                          HTTP port; first_frame_ms counts from the request
   --players N             players to start (0: publish only)
   --publish FILE.flv      publish this file in-process (releaseStream, FCPublish,
                           createStream, publish NAME "live", @setDataFrame onMetaData,
@@ -191,7 +271,7 @@ scheduling included.
   --loop                  repeat the file with continuing timestamps
   --duration SECONDS      length of the whole run, setup included (default 10)
   --ramp PER_SECOND       players started per second (default 200)
-  --buffer-ms MS          SetBufferLength each player sends after play (default 1000)
+  --buffer-ms MS          SetBufferLength each RTMP player sends after play (default 1000)
   --json FILE             write the JSON report to FILE instead of stdout
   --threads N             I/O threads, one io_context each (default 1)
   --timestamp-offset MS   add MS to every published timestamp (e.g. 16772215 crosses the
@@ -200,18 +280,23 @@ scheduling included.
                           connected until the end (a stuck student)
   --stall-threshold MS    lateness that counts as a stall (default 500)
   --audio-only            players send receiveVideo(false) after play; first_frame_ms is
-                          then the first audio frame
+                          then the first audio frame (RTMP players only)
   --quiet                 no progress lines on stderr
   --help                  this text
 
 Exit status: 0 when the publisher (if any) published and every player got as far as
-play; 1 when setup failed (no connection, connect/createStream/publish/play refused, or
-not done before the end); 2 for a bad command line. Errors after play (e.g. the server
+play; 1 when setup failed (no connection, connect/createStream/publish/play refused, an
+HTTP status other than 200 (101 for WS-FLV), or not done before the end); 2 for a bad
+command line. Errors after play (e.g. the server
 closing a stuck player) are reported in the JSON, not in the exit status.
 See tests/bench/README.md for what every number means.
 
 Example (smoke test, 3 s):
   lectern-bench --url rtmp://127.0.0.1:1935/live/bench --players 3 --duration 3 \
+      --publish build/bench-input/gop2s.flv --loop
+Browser students (WS-FLV from lectern-server's HTTP port 8080):
+  lectern-bench --url rtmp://127.0.0.1:1935/live/bench \
+      --play-url ws://127.0.0.1:8080/live/bench.flv --players 100 --duration 20 \
       --publish build/bench-input/gop2s.flv --loop
 )",
       to);

@@ -4,9 +4,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bench_error.hpp"
+#include "flv_client.hpp"
 #include "lectern/shared/command.hpp"
-#include "lectern/shared/control.hpp"
 #include "lectern/shared/flv_tag.hpp"
+#include "rtmp_play.hpp"
 
 namespace lectern::bench {
 
@@ -15,18 +16,17 @@ namespace flv = shared::flv;
 using asio::as_tuple;
 using asio::use_awaitable;
 
-namespace {
-
-// Players read 4 KiB at a time: 3,000 of them then hold 12 MiB of read buffers.
-constexpr std::size_t k_player_read_buffer = 4096;
-
-}  // namespace
+std::unique_ptr<player_transport> make_player_transport(const asio::any_io_executor& ex,
+                                                        const player_config& cfg) {
+  if (cfg.transport == transport::rtmp) return std::make_unique<rtmp_play>(ex, cfg);
+  return std::make_unique<flv_client>(ex, cfg);
+}
 
 player::player(const asio::any_io_executor& ex, int id, const player_config& cfg,
                live_counters& counters)
     : cfg_(cfg),
       counters_(counters),
-      client_(ex, k_player_read_buffer),
+      transport_(make_player_transport(ex, cfg)),
       timer_(ex),
       playout_(std::chrono::milliseconds(cfg.stall_threshold_ms)) {
   stats_.id = id;
@@ -44,7 +44,7 @@ player::player(const asio::any_io_executor& ex, int id, const player_config& cfg
 void player::stop() {
   stopped_ = true;
   timer_.cancel();
-  client_.close();
+  transport_->close();
 }
 
 asio::awaitable<void> player::run(clock::time_point start_at) {
@@ -53,77 +53,51 @@ asio::awaitable<void> player::run(clock::time_point start_at) {
     co_await timer_.async_wait(as_tuple(use_awaitable));
   }
   std::error_code ec;
+  player_transport& t = *transport_;
   if (stopped_) {
-    ec = client_.fail(bench_error::stopped, "not started: the run ended during the ramp");
+    ec = t.fail(bench_error::stopped, "not started: the run ended during the ramp");
   } else if (!(ec = co_await setup())) {
+    set_up_ = true;
     ec = co_await read_loop();
   } else if (stopped_) {
     // Whatever the socket said, the cause is the deadline; say where setup was.
-    ec = client_.fail(
-        bench_error::stopped,
-        std::string("setup did not finish before the end of the run (") + stage_ + ")");
+    ec = t.fail(bench_error::stopped,
+                std::string("setup did not finish before the end of the run (") + t.stage() + ")");
   }
   ended_ = clock::now();
   if (play_sent_ != clock::time_point{}) stats_.play_s = ms_between(play_sent_, ended_) / 1000;
-  const bool before_play = play_sent_ == clock::time_point{} || ec == bench_error::play_refused;
-  if (ec && before_play) {
+  // Setup ends with the answer to play when the transport waits for one (HTTP's status);
+  // RTMP's refusal (an error-level onStatus) comes in the read loop.
+  if (ec && (!set_up_ || ec == bench_error::play_refused)) {
     stats_.setup_failed = true;
-    stats_.error = client_.detail();
-    if (ec == bench_error::closed_by_server) stats_.error += std::string(" (") + stage_ + ")";
+    stats_.error = t.detail();
+    if (ec == bench_error::closed_by_server) stats_.error += std::string(" (") + t.stage() + ")";
     counters_.failed.fetch_add(1, std::memory_order_relaxed);
   } else if (ec && ec != bench_error::stopped) {
-    stats_.error = client_.detail();  // after play: e.g. the server closed the connection
+    stats_.error = t.detail();  // after play: e.g. the server closed the connection
   }
   if (connected_) counters_.connected.fetch_sub(1, std::memory_order_relaxed);
   if (playing_) counters_.playing.fetch_sub(1, std::memory_order_relaxed);
-  stats_.bytes = client_.bytes_in();
-  stats_.reads = client_.reads();
-  stats_.reads_without_kernel_timestamp = client_.reads_without_timestamp();
-  client_.close();
+  stats_.bytes = t.bytes_in();
+  stats_.reads = t.reads();
+  stats_.reads_without_kernel_timestamp = t.reads_without_timestamp();
+  t.close();
   counters_.finished.fetch_add(1, std::memory_order_relaxed);
 }
 
 asio::awaitable<std::error_code> player::setup() {
-  stage_ = "TCP connect and handshake";
-  if (auto ec = co_await client_.open(cfg_.target)) co_return ec;
+  player_transport& t = *transport_;
+  if (auto ec = co_await t.open()) co_return ec;
   connected_ = true;
   counters_.connected.fetch_add(1, std::memory_order_relaxed);
-
-  rtmp::connect_command cc;
-  cc.app = cfg_.target.app;
-  cc.flash_ver = "LNX 9,0,124,2";  // what ffmpeg sends as a player
-  cc.tc_url = cfg_.target.tc_url;
-  cc.fpad = false;
-  cc.capabilities = 15;
-  cc.audio_codecs = 4071;
-  cc.video_codecs = 252;
-  cc.video_function = 1;
-  rtmp::call_result r;
-  stage_ = "waiting for the connect result";
-  if (auto ec = co_await client_.call(rtmp::to_command(cc), 0, r)) co_return ec;
-  if (r.is_error)
-    co_return client_.fail(bench_error::connect_rejected,
-                           "connect rejected: " + describe_status(r.information));
-  stage_ = "waiting for the createStream result";
-  if (auto ec = co_await client_.call(rtmp::make_create_stream(2), 0, r)) co_return ec;
-  if (r.is_error || rtmp::parse_create_stream_result(rtmp::to_command(r), stream_id_))
-    co_return client_.fail(bench_error::create_stream_failed,
-                           "createStream failed: " + describe_status(r.information));
-
-  rtmp::play_command play;
-  play.stream_name = cfg_.target.stream;
-  stage_ = "sending play";
+  if (auto ec = co_await t.prepare()) co_return ec;
   play_sent_ = clock::now();
-  if (auto ec = co_await client_.send(rtmp::make_command(rtmp::to_command(play), stream_id_)))
-    co_return ec;
+  if (auto ec = co_await t.play()) co_return ec;
   if (cfg_.log != nullptr)
     baseline_ = (cfg_.audio_only ? cfg_.log->audio_bytes : cfg_.log->video_bytes).load();
-  const rtmp::set_buffer_length buffer{stream_id_, cfg_.buffer_ms};
-  if (auto ec = co_await client_.send(rtmp::make_user_control(buffer))) co_return ec;
-  if (cfg_.audio_only)
-    co_return co_await client_.send(
-        rtmp::make_command(rtmp::make_receive_video(false), stream_id_));
-  co_return std::error_code{};
+  const auto ec = co_await t.after_play();
+  if (const std::string status = t.play_status(); !status.empty()) add_status(status);
+  co_return ec;
 }
 
 asio::awaitable<std::error_code> player::read_loop() {
@@ -131,24 +105,22 @@ asio::awaitable<std::error_code> player::read_loop() {
   if (cfg_.stall_reader_ms)
     stall_at = play_sent_ + std::chrono::milliseconds(*cfg_.stall_reader_ms);
   std::vector<rtmp::message> batch;
-  client_.take_pending(batch);
-  // Messages that setup read along with its replies: their socket time was not kept.
-  const clock::time_point now = clock::now();
-  arrival_times arrival{now, now};
+  arrival_times arrival;
+  transport_->take_pending(batch, arrival);
   for (;;) {
     for (const auto& m : batch) on_message(m, arrival);
     batch.clear();
     if (!stats_.error.empty())
-      co_return client_.fail(bench_error::play_refused, "play refused: " + stats_.error);
+      co_return transport_->fail(bench_error::play_refused, "play refused: " + stats_.error);
     if (stall_at && clock::now() >= *stall_at) {
       stats_.stuck = true;
       co_await wait_until_stopped();
       co_return bench_error::stopped;
     }
-    if (auto ec = co_await client_.flush()) co_return ec;
-    const std::uint64_t before = client_.bytes_in();
-    const auto ec = co_await client_.read_some(batch, arrival);
-    counters_.bytes_in.fetch_add(client_.bytes_in() - before, std::memory_order_relaxed);
+    if (auto ec = co_await transport_->flush()) co_return ec;
+    const std::uint64_t before = transport_->bytes_in();
+    const auto ec = co_await transport_->read_some(batch, arrival);
+    counters_.bytes_in.fetch_add(transport_->bytes_in() - before, std::memory_order_relaxed);
     if (ec) {
       for (const auto& m : batch) on_message(m, arrival);
       co_return ec;
@@ -193,16 +165,20 @@ void player::on_command(const rtmp::message& m) {
   rtmp::on_status_command s;
   if (rtmp::parse_command(m, c) || c.name != rtmp::k_cmd_on_status || rtmp::parse_on_status(c, s))
     return;
-  if (stats_.statuses.size() < player_stats::k_max_statuses)
-    stats_.statuses.push_back(s.info.code);
-  else
-    ++stats_.statuses_dropped;
+  add_status(s.info.code);
   if (s.info.code == rtmp::k_play_start) set_playing();
   // An error before any media is the answer to play (StreamNotFound, Failed, a refused
   // token); read_loop() turns it into a setup failure.
   if (s.info.level == rtmp::k_level_error && !playing_)
     stats_.error =
         s.info.description.empty() ? s.info.code : s.info.code + ": " + s.info.description;
+}
+
+void player::add_status(std::string status) {
+  if (stats_.statuses.size() < player_stats::k_max_statuses)
+    stats_.statuses.push_back(std::move(status));
+  else
+    ++stats_.statuses_dropped;
 }
 
 void player::first_frame(bool keyframe, clock::time_point arrival) {

@@ -1,16 +1,18 @@
-// One simulated student: connect, createStream, play, read everything, measure.
+// One simulated student: set up (over RTMP, HTTP-FLV or WS-FLV), play, read everything,
+// measure. The transport (player_transport.hpp) does the protocol; this file measures.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "lectern/shared/message.hpp"
 #include "options.hpp"
-#include "rtmp_client.hpp"
+#include "player_transport.hpp"
 #include "send_log.hpp"
 #include "stats.hpp"
 
@@ -18,7 +20,8 @@ namespace lectern::bench {
 
 /// What every player is told to do.
 struct player_config {
-  bench::target target;
+  bench::transport transport = transport::rtmp;
+  bench::target target;  ///< what the players play (--play-url, else --url)
   std::uint32_t buffer_ms = 1000;
   std::optional<std::uint32_t> stall_reader_ms;
   bool audio_only = false;
@@ -50,7 +53,8 @@ struct player_stats {
   std::uint64_t matched = 0;                         ///< messages found in the publisher's log
   std::uint64_t unmatched = 0;                       ///< media messages not found there
   std::optional<double> delivery;
-  std::vector<std::string> statuses;  ///< onStatus codes in order (the first k_max_statuses)
+  /// onStatus codes in order (the first k_max_statuses); an HTTP player's answer ("HTTP 200")
+  std::vector<std::string> statuses;
   std::uint64_t statuses_dropped = 0;
   std::optional<double> play_s;  ///< seconds from play to the end of reading
   bool stuck = false;            ///< stopped reading on --stall-reader
@@ -91,20 +95,20 @@ class player {
                 bool audio_frame);
   void first_frame(bool keyframe, clock::time_point arrival);
   void set_playing();
+  void add_status(std::string status);
 
   const player_config& cfg_;
   live_counters& counters_;
-  rtmp_client client_;
+  std::unique_ptr<player_transport> transport_;
   asio::steady_timer timer_;
   player_stats stats_;
   playout_model playout_;
-  std::uint32_t stream_id_ = 0;
-  const char* stage_ = "";  // the setup step under way, for the error message
   clock::time_point play_sent_{};
   clock::time_point ended_{};
   bool stopped_ = false;
   bool playing_ = false;
   bool connected_ = false;
+  bool set_up_ = false;  // setup() succeeded: errors from here on are not setup failures
   // Delivery, in payload bytes of the measured kind (video, or audio with --audio-only):
   // the publisher's total before the first frame matched (its total at play until then),
   // and the bytes of matched frames sent before the log's cutoff.

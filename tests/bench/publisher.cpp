@@ -64,12 +64,8 @@ asio::awaitable<std::error_code> publisher::setup() {
   cc.flash_ver = "FMLE/3.0 (compatible; lectern-bench)";
   cc.tc_url = cfg_.target.tc_url;
   cc.extra.set("type", "nonprivate");  // as FFmpeg and OBS send
-  rtmp::call_result r;
   stage_ = "waiting for the connect result";
-  if (auto ec = co_await client_.call(rtmp::to_command(cc), 0, r)) co_return ec;
-  if (r.is_error)
-    co_return client_.fail(bench_error::connect_rejected,
-                           "connect rejected: " + describe_status(r.information));
+  if (auto ec = co_await client_.connect_app(cc)) co_return ec;
   // releaseStream and FCPublish are not waited for: FFmpeg does not, and servers that do
   // not know them may not answer.
   const std::string& name = cfg_.target.stream;
@@ -78,10 +74,7 @@ asio::awaitable<std::error_code> publisher::setup() {
   if (auto ec = co_await client_.send(rtmp::make_command(rtmp::make_fc_publish(3, name), 0)))
     co_return ec;
   stage_ = "waiting for the createStream result";
-  if (auto ec = co_await client_.call(rtmp::make_create_stream(4), 0, r)) co_return ec;
-  if (r.is_error || rtmp::parse_create_stream_result(rtmp::to_command(r), stream_id_))
-    co_return client_.fail(bench_error::create_stream_failed,
-                           "createStream failed: " + describe_status(r.information));
+  if (auto ec = co_await client_.create_stream(4, stream_id_)) co_return ec;
   const rtmp::publish_command pub{5, name, rtmp::publish_type::live};
   if (auto ec = co_await client_.send(rtmp::make_command(rtmp::to_command(pub), stream_id_)))
     co_return ec;

@@ -212,6 +212,8 @@ json make_report(const options& o, const runner& r) {
   for (const player_stats* s : players) connections.push_back(connection(*s));
   return {
       {"url", o.url},
+      {"transport", transport_name(o.transport)},
+      {"play_url", o.play_url.empty() ? json(nullptr) : json(o.play_url)},
       {"players", o.players},
       {"duration_s", o.duration_s},
       {"elapsed_s", rounded(r.elapsed_s(), 3)},
@@ -258,8 +260,10 @@ void delay_line(std::FILE* to, const char* what, const json& d) {
 
 void print_summary(std::FILE* to, const json& j) {
   const json& s = j["summary"];
-  std::fprintf(to, "lectern-bench: %d players, %.1f s, %s\n", j["players"].get<int>(),
-               j["elapsed_s"].get<double>(), j["url"].get<std::string>().c_str());
+  const json& play_url = j["play_url"];
+  std::fprintf(to, "lectern-bench: %d %s players, %.1f s, %s\n", j["players"].get<int>(),
+               j["transport"].get<std::string>().c_str(), j["elapsed_s"].get<double>(),
+               (play_url.is_null() ? j["url"] : play_url).get<std::string>().c_str());
   std::fprintf(to, "  players      %llu received media, %llu failed setup, %llu with errors\n",
                count(s["players_playing"]), count(s["players_failed"]),
                count(s["players_with_errors"]));

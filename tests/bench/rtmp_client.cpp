@@ -2,17 +2,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <cerrno>
 #include <cstring>
 #include <variant>
 
 #include "bench_error.hpp"
 #include "lectern/shared/control.hpp"
 #include "lectern/shared/handshake.hpp"
-#include "socket_clock.hpp"
 
 namespace lectern::bench {
 
@@ -34,30 +31,10 @@ std::error_code rtmp_client::fail(std::error_code ec, std::string detail) {
   return ec;
 }
 
-void rtmp_client::close() noexcept {
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
-}
-
 asio::awaitable<std::error_code> rtmp_client::open(const target& t) {
   peer_ = t.endpoint();
-  boost::system::error_code ec;
-  const auto addr = asio::ip::make_address(t.host, ec);
-  if (ec) co_return fail(ec, "bad address '" + t.host + "': " + ec.message());
-  const asio::ip::tcp::endpoint ep(addr, t.port);
-  std::tie(ec) = co_await socket_.async_connect(ep, as_tuple(use_awaitable));
-  if (ec == asio::error::connection_refused)
-    co_return fail(
-        ec, "cannot connect to " + peer_ + ": connection refused \u2014 is the server running?");
-  if (ec == asio::error::operation_aborted)
-    co_return fail(bench_error::stopped, "connect to " + peer_ + " did not finish before the end");
-  if (ec) co_return fail(ec, "cannot connect to " + peer_ + ": " + ec.message());
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  // Every read_some() gets the kernel's receive timestamp (socket(7)). A kernel that refuses
-  // the option gives none, and reads_without_timestamp() counts the reads that had to do
-  // without.
-  (void)enable_receive_timestamps(socket_.native_handle());
+  std::string why;
+  if (auto ec = co_await socket_.connect(t, why)) co_return fail(ec, std::move(why));
   co_return co_await handshake(t);
 }
 
@@ -72,8 +49,8 @@ asio::awaitable<std::error_code> rtmp_client::handshake(const target&) {
       if (auto wec = co_await write_all(out)) co_return wec;
       out.clear();
     }
-    auto [rec, n] =
-        co_await socket_.async_read_some(asio::buffer(buf_.get(), cap_), as_tuple(use_awaitable));
+    auto [rec, n] = co_await socket_.socket().async_read_some(asio::buffer(buf_.get(), cap_),
+                                                              as_tuple(use_awaitable));
     if (rec) co_return read_failure(rec);
     bytes_in_ += n;
     const std::size_t used = hs.put({buf_.get(), n}, out, ec);
@@ -94,7 +71,7 @@ std::error_code rtmp_client::read_failure(const boost::system::error_code& ec) {
 }
 
 asio::awaitable<std::error_code> rtmp_client::write_all(shared::byte_view b) {
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(b.data(), b.size()),
+  auto [ec, n] = co_await asio::async_write(socket_.socket(), asio::buffer(b.data(), b.size()),
                                             as_tuple(use_awaitable));
   bytes_out_ += n;
   if (ec == asio::error::operation_aborted) co_return fail(bench_error::stopped, "stopped");
@@ -131,56 +108,15 @@ asio::awaitable<std::error_code> rtmp_client::send_chunked(shared::bytes& wire) 
   co_return ec;
 }
 
-// recvmsg() rather than async_read_some(), for the receive timestamp (SO_TIMESTAMPNS, set in
-// open()). After a read that filled the buffer more bytes are probably there: they are read
-// at once, as Asio's own reads try first. Otherwise the socket is waited on first: Asio's
-// reactor re-arms the descriptor for each wait (EPOLL_CTL_MOD), which also reports bytes that
-// came while no wait was queued, so no call is spent finding the socket empty.
+// Messages completed by one read of the socket (stamped_socket.hpp: when its bytes arrived).
 asio::awaitable<std::error_code> rtmp_client::read_some(std::vector<rtmp::message>& out,
                                                         arrival_times& arrival) {
-  bool try_first = read_filled_;
-  for (bool waited = false;;) {
-    // Closed by close() (stop()) since the last read: the run is over for this client.
-    if (!socket_.is_open()) {
-      arrival.read = arrival.socket = clock::now();
-      co_return read_failure(asio::error::operation_aborted);
-    }
-    if (!try_first) {
-      auto [ec] =
-          co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, as_tuple(use_awaitable));
-      if (ec) {
-        arrival.read = arrival.socket = clock::now();
-        co_return read_failure(ec);
-      }
-      waited = true;
-    }
-    try_first = false;
-    const std::size_t want = cap_ - have_;
-    const stamped_read r = read_stamped(socket_.native_handle(), buf_.get() + have_, want);
-    if (r.n > 0) {
-      // Read without waiting: let the thread's other connections go first, as Asio does
-      // with a read that completes at once (it posts the completion), so that the read
-      // time means what it meant with async_read_some().
-      if (!waited) co_await asio::post(socket_.get_executor(), use_awaitable);
-      arrival.read = clock::now();
-      arrival.socket = r.arrived.value_or(arrival.read);
-      ++reads_;
-      reads_without_timestamp_ += !r.arrived;
-      const auto n = static_cast<std::size_t>(r.n);
-      read_filled_ = n == want;
-      bytes_in_ += n;
-      have_ += n;
-      co_return parse(out);
-    }
-    arrival.read = arrival.socket = r.now;
-    if (r.n == 0) co_return read_failure(asio::error::eof);
-    if (r.error == EINTR) {
-      try_first = true;
-      continue;
-    }
-    if (r.error != EAGAIN && r.error != EWOULDBLOCK)
-      co_return read_failure({r.error, asio::error::get_system_category()});
-  }
+  std::size_t n = 0;
+  if (auto ec = co_await socket_.read(buf_.get() + have_, cap_ - have_, n, arrival))
+    co_return read_failure(ec);
+  bytes_in_ += n;
+  have_ += n;
+  co_return parse(out);
 }
 
 std::error_code rtmp_client::parse(std::vector<rtmp::message>& out) {
@@ -255,6 +191,25 @@ asio::awaitable<std::error_code> rtmp_client::call(const rtmp::command& c, std::
     }
     if (others != nullptr) others->push_back(std::move(reply));
   }
+}
+
+asio::awaitable<std::error_code> rtmp_client::connect_app(const rtmp::connect_command& cc) {
+  rtmp::call_result r;
+  if (auto ec = co_await call(rtmp::to_command(cc), 0, r)) co_return ec;
+  if (r.is_error)
+    co_return fail(bench_error::connect_rejected,
+                   "connect rejected: " + describe_status(r.information));
+  co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> rtmp_client::create_stream(double transaction,
+                                                            std::uint32_t& stream_id) {
+  rtmp::call_result r;
+  if (auto ec = co_await call(rtmp::make_create_stream(transaction), 0, r)) co_return ec;
+  if (r.is_error || rtmp::parse_create_stream_result(rtmp::to_command(r), stream_id))
+    co_return fail(bench_error::create_stream_failed,
+                   "createStream failed: " + describe_status(r.information));
+  co_return std::error_code{};
 }
 
 }  // namespace lectern::bench

@@ -17,6 +17,8 @@
 #include "lectern/shared/chunk_writer.hpp"
 #include "lectern/shared/command.hpp"
 #include "options.hpp"
+#include "socket_clock.hpp"
+#include "stamped_socket.hpp"
 
 namespace lectern::bench {
 
@@ -25,15 +27,6 @@ namespace asio = boost::asio;
 /// "code: description" of a _result/_error or onStatus information object, for errors.
 std::string describe_status(const shared::amf::value& info);
 using clock = std::chrono::steady_clock;
-
-/// When the bytes of one read arrived. `read`: when the tool's coroutine got them (its own
-/// scheduling included). `socket`: when the kernel received them for this socket (its
-/// receive timestamp, SO_TIMESTAMPNS, moved to the steady clock), or `read` if it gave none.
-/// For TCP the kernel stamps a read with its last segment, so `socket` is never too early.
-struct arrival_times {
-  clock::time_point read;
-  clock::time_point socket;
-};
 
 /// A client connection. Not thread-safe: used from one io_context. At most one read and
 /// one write may be outstanding, as for the socket underneath.
@@ -71,12 +64,18 @@ class rtmp_client {
                                         shared::rtmp::call_result& out,
                                         std::vector<shared::rtmp::command>* others = nullptr);
 
+  /// connect(cc) and its _result; an _error is bench_error::connect_rejected.
+  asio::awaitable<std::error_code> connect_app(const shared::rtmp::connect_command& cc);
+  /// createStream (transaction `transaction`) and the stream id of its _result; an _error
+  /// or a bad id is bench_error::create_stream_failed.
+  asio::awaitable<std::error_code> create_stream(double transaction, std::uint32_t& stream_id);
+
   /// Moves the messages next_command() read but did not hand out (e.g. the onStatus and
   /// first media that followed a reply) to `out`, for the caller's read loop.
   void take_pending(std::vector<shared::rtmp::message>& out);
 
   /// Closes the socket; pending operations complete with operation_aborted. Idempotent.
-  void close() noexcept;
+  void close() noexcept { socket_.close(); }
   bool is_open() const noexcept { return socket_.is_open(); }
 
   shared::rtmp::chunk_writer& writer() noexcept { return writer_; }
@@ -84,8 +83,10 @@ class rtmp_client {
   std::uint64_t bytes_out() const noexcept { return bytes_out_; }
   /// Reads by read_some() that returned bytes, and those of them without a kernel receive
   /// timestamp (their socket time is their read time).
-  std::uint64_t reads() const noexcept { return reads_; }
-  std::uint64_t reads_without_timestamp() const noexcept { return reads_without_timestamp_; }
+  std::uint64_t reads() const noexcept { return socket_.reads(); }
+  std::uint64_t reads_without_timestamp() const noexcept {
+    return socket_.reads_without_timestamp();
+  }
   /// Readable description of the last failure ("" if none).
   const std::string& detail() const noexcept { return detail_; }
   /// Records a readable failure description and returns `ec`, for one-line error returns.
@@ -98,7 +99,7 @@ class rtmp_client {
   void queue_reply(const shared::rtmp::message& m);
   std::error_code read_failure(const boost::system::error_code& ec);
 
-  asio::ip::tcp::socket socket_;
+  stamped_socket socket_;
   std::unique_ptr<std::uint8_t[]> buf_;
   std::size_t cap_;
   std::size_t have_ = 0;  // unparsed bytes at the start of buf_
@@ -111,9 +112,6 @@ class rtmp_client {
   std::string detail_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
-  bool read_filled_ = false;  // the last read_some() filled the buffer: more may be waiting
-  std::uint64_t reads_ = 0;
-  std::uint64_t reads_without_timestamp_ = 0;
 };
 
 }  // namespace lectern::bench

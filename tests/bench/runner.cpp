@@ -35,7 +35,8 @@ runner::runner(const options& o, const media_file* file)
       file_(file),
       start_(clock::now()),
       deadline_(start_ + std::chrono::nanoseconds(static_cast<std::int64_t>(o.duration_s * 1e9))) {
-  player_cfg_.target = o.target;
+  player_cfg_.transport = o.transport;
+  player_cfg_.target = o.play_url.empty() ? o.target : o.play_target;
   player_cfg_.buffer_ms = o.buffer_ms;
   player_cfg_.stall_reader_ms = o.stall_reader_ms;
   player_cfg_.audio_only = o.audio_only;

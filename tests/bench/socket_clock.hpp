@@ -11,6 +11,15 @@
 
 namespace lectern::bench {
 
+/// When the bytes of one read arrived. `read`: when the tool's coroutine got them (its own
+/// scheduling included). `socket`: when the kernel received them for this socket (its
+/// receive timestamp, SO_TIMESTAMPNS, moved to the steady clock), or `read` if it gave none.
+/// For TCP the kernel stamps a read with its last segment, so `socket` is never too early.
+struct arrival_times {
+  std::chrono::steady_clock::time_point read;
+  std::chrono::steady_clock::time_point socket;
+};
+
 /// Asks the kernel to stamp what `fd` receives. False if it refused (the reads then come
 /// without a timestamp).
 bool enable_receive_timestamps(int fd);
