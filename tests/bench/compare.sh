@@ -9,6 +9,7 @@ usage() {
 Usage: tests/bench/compare.sh [--players "100 1000 3000"] [--duration S] [--out DIR]
                               [--servers "lectern nginx"] [--gop4-players N]
                               [--ramp-seconds S] [--threads N] [--pin]
+                              [--lectern-over "rtmp ws-flv http-flv"]
 
 For each server and each player count, starts the server, publishes build/bench-input/gop2s.flv
 in-process with lectern-bench (--loop), plays it with N players, and samples the server's CPU
@@ -27,6 +28,10 @@ results.md (the table), one JSON report per run, and machine.txt.
   --ramp-seconds S    players are started evenly over S seconds (default 8: two 4 s GOPs,
                       so join times are spread over the GOP)
   --threads N         lectern-bench --threads (default 1)
+  --lectern-over LIST how lectern-server's players play (default "rtmp"): rtmp, ws-flv
+                      (ws://.../live/bench.flv, as browsers do) and http-flv; each one is a
+                      run and a row of its own (lectern/ws-flv), with the same server
+                      command line. nginx-rtmp plays over rtmp only
   --pin               run the server on one CPU and lectern-bench on another (taskset), the
                       same for every server: where the scheduler puts the two otherwise
                       moves the server's CPU figure by up to a quarter between runs
@@ -47,6 +52,7 @@ gop4_players=""
 ramp_seconds=8
 threads=1
 pin=""
+lectern_over="rtmp"
 while [ $# -gt 0 ]; do
   case "$1" in
     --players) players=${2:?}; shift 2 ;;
@@ -57,12 +63,16 @@ while [ $# -gt 0 ]; do
     --ramp-seconds) ramp_seconds=${2:?}; shift 2 ;;
     --threads) threads=${2:?}; shift 2 ;;
     --pin) pin=1; shift ;;
+    --lectern-over) lectern_over=${2:?}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "compare: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 for n in $players $duration $ramp_seconds $threads ${gop4_players:-0}; do
   case "$n" in ''|*[!0-9]*) echo "compare: '$n' is not a non-negative integer" >&2; exit 2 ;; esac
+done
+for t in $lectern_over; do
+  case "$t" in rtmp|ws-flv|http-flv) ;; *) echo "compare: unknown transport '$t' in --lectern-over (rtmp, ws-flv, http-flv)" >&2; exit 2 ;; esac
 done
 [ -n "$gop4_players" ] || gop4_players=${players%% *}
 [ -n "$out" ] || out="$root/build/bench-results/$(date +%Y%m%d-%H%M%S)"
@@ -156,28 +166,37 @@ CONF
   return 1
 }
 
-start_lectern() {  # start_lectern [MODE]: sets port, server_pid, measure_pid
+start_lectern() {  # start_lectern [MODE]: sets port, http_port, server_pid, measure_pid
   local dir="$work/lectern" mode=${1:-none}
   rm -rf "$dir"; mkdir -p "$dir/data"
-  "${server_cpu[@]}" "$lectern" --open --threads 1 --rtmp-listen 127.0.0.1:0 --data-dir "$dir/data" \
+  # The same command line whatever the players play over: an HTTP port of its own (never
+  # the default 8080, which another server may hold) and room for every HTTP player (the
+  # default --max-http-players, 1000, would refuse the rest with 503).
+  "${server_cpu[@]}" "$lectern" --open --threads 1 --rtmp-listen 127.0.0.1:0 \
+    --http-listen 127.0.0.1:0 --max-http-players 100000 --data-dir "$dir/data" \
     --write-batching "$mode" >"$dir/stdout" 2>"$dir/stderr" &
   server_pid=$!
   measure_pid=$server_pid
   for _ in $(seq 100); do
     port=$(sed -n 's/^listening rtmp 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$dir/stdout" | head -1)
-    [ -n "$port" ] && return 0
+    http_port=$(sed -n 's/^listening http 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$dir/stdout" | head -1)
+    [ -n "$port" ] && [ -n "$http_port" ] && return 0
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "compare: lectern-server did not print 'listening rtmp 127.0.0.1:PORT' within 10 s:" >&2
+  echo "compare: lectern-server did not print 'listening rtmp 127.0.0.1:PORT' and 'listening http 127.0.0.1:PORT' within 10 s:" >&2
   cat "$dir/stdout" "$dir/stderr" >&2 || true
   return 1
 }
 
-# run_one SERVER PLAYERS GOP: one fresh server, one bench run, one line of numbers.
+# run_one SERVER PLAYERS GOP [TRANSPORT]: one fresh server, one bench run, one line of
+# numbers. TRANSPORT (lectern only): rtmp (the default), ws-flv or http-flv.
 run_one() {
-  local server=$1 n=$2 gop=$3
-  local name="$server-$n-gop${gop}s"
+  local server=$1 n=$2 gop=$3 transport=${4:-rtmp}
+  local label=$server name="$server-$n-gop${gop}s"
+  if [ "$transport" != rtmp ]; then
+    label="$server/$transport" name="$server-$transport-$n-gop${gop}s"
+  fi
   case "$server" in
     lectern-*) start_lectern "${server#lectern-}" || return 1 ;;
     *) "start_$server" || return 1 ;;
@@ -195,9 +214,13 @@ run_one() {
   # Players start evenly over --ramp-seconds, but within the first third of the run.
   ramp=$(python3 -c "print(round(max(1.0, $n / min($ramp_seconds, $duration / 3)), 2))")
   echo "compare: $name (ramp $ramp/s, ${duration} s)" >&2
-  local rc=0
+  local rc=0 play=()
+  case "$transport" in
+    ws-flv) play=(--play-url "ws://127.0.0.1:$http_port/live/bench.flv") ;;
+    http-flv) play=(--play-url "http://127.0.0.1:$http_port/live/bench.flv") ;;
+  esac
   timeout --kill-after=5 $((duration + 30)) "${bench_cpu[@]}" "$bench" --quiet \
-    --url "rtmp://127.0.0.1:$port/live/bench" --players "$n" --duration "$duration" \
+    --url "rtmp://127.0.0.1:$port/live/bench" "${play[@]}" --players "$n" --duration "$duration" \
     --ramp "$ramp" --threads "$threads" --publish "$input/gop${gop}s.flv" --loop \
     --json "$out/$name.json" 2>"$out/$name.log" || rc=$?
   local cpu1 peak mach1
@@ -206,7 +229,7 @@ run_one() {
   stop_pid "$sampler_pid"; sampler_pid=""
   stop_pid "$server_pid"; server_pid=""
   [ -s "$out/$name.json" ] || { echo "compare: $name produced no report (exit $rc), see $out/$name.log" >&2; return 0; }
-  python3 - "$out/$name.json" "$server" "$n" "$gop" "$cpu0" "$cpu1" "$clk_tck" "$rss0" "$peak" \
+  python3 - "$out/$name.json" "$label" "$n" "$gop" "$cpu0" "$cpu1" "$clk_tck" "$rss0" "$peak" \
     "$mach0" "$mach1" "$(nproc)" "$rc" \
     >>"$work/rows.tsv" <<'PY'
 import json, sys
@@ -265,10 +288,15 @@ for server in $servers; do
       fi ;;
     *) echo "compare: unknown server '$server' (lectern, lectern-frame, lectern-window, nginx)" >&2; exit 2 ;;
   esac
-  for n in $players; do run_one "$server" "$n" 2 || echo "compare: $server with $n players failed" >&2; done
-  if [ "$gop4_players" -gt 0 ]; then
-    run_one "$server" "$gop4_players" 4 || echo "compare: $server 4 s GOP run failed" >&2
-  fi
+  transports=rtmp
+  case "$server" in lectern*) transports=$lectern_over ;; esac
+  for t in $transports; do
+    what=$server; [ "$t" = rtmp ] || what="$server/$t"
+    for n in $players; do run_one "$server" "$n" 2 "$t" || echo "compare: $what with $n players failed" >&2; done
+    if [ "$gop4_players" -gt 0 ]; then
+      run_one "$server" "$gop4_players" 4 "$t" || echo "compare: $what 4 s GOP run failed" >&2
+    fi
+  done
 done
 
 {
