@@ -4,6 +4,10 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+
 #include "lectern/net/use_tuple.hpp"
 #include "lectern/shared/flv_writer.hpp"
 #include "live_stream.hpp"
@@ -22,6 +26,8 @@ using lectern::net::k_use;
 // How long a goodbye (the last chunk, a WebSocket close frame) may take before the
 // connection is cut anyway.
 constexpr auto k_goodbye_time = std::chrono::seconds(3);
+// Frames owed to the peer (pongs) that it does not read: more and it is cut.
+constexpr std::size_t k_max_answer_bytes = 64 * 1024;
 
 shared::shared_bytes flv_file_header() {
   auto out = std::make_shared<shared::bytes>();
@@ -33,11 +39,12 @@ shared::shared_bytes flv_file_header() {
 }  // namespace
 
 flv_player::flv_player(server_context& relay, http_player_counters& counters, http_player_slot slot,
-                       asio::io_context& context, asio::any_io_executor executor, params p)
+                       worker& w, asio::any_io_executor executor, params p)
     : relay_(relay),
       counters_(counters),
       slot_(std::move(slot)),
-      context_(context),
+      context_(w.context),
+      worker_(w),
       executor_(std::move(executor)),
       p_(std::move(p)),
       id_(relay.next_session_id++),
@@ -45,7 +52,8 @@ flv_player::flv_player(server_context& relay, http_player_counters& counters, ht
       queue_(outbound_queue::limits{relay.options.subscriber_queue_bytes,
                                     relay.options.subscriber_queue_ms}),
       lag_(relay.options.max_lag),
-      wake_(executor_) {}
+      wake_(executor_),
+      window_(executor_) {}
 
 flv_player::~flv_player() {
   finish();  // run() did, unless an exception skipped it: no stream may keep our pointer
@@ -54,9 +62,15 @@ flv_player::~flv_player() {
 asio::awaitable<void> flv_player::run(flv_sink& sink) {
   sink_ = &sink;
   start();
-  co_await (writer() || watchdog() || watch_peer());
+  wake_writer();
+  co_await (lifetime() || watchdog() || watch_peer());
   finish();
-  closing_ = cut_ = true;
+  if (!cut_) cut(close_reason_);
+  closing_ = true;
+  // The rest of a write may still be in flight: the cut socket ends it with an error, and
+  // the socket (the caller's) must outlive it.
+  while (writing_) co_await wait_for_wake();
+  window_.cancel();
   sink_ = nullptr;  // the caller's; a late close() (a kick posted before we ended) skips it
   const auto& st = queue_.stats();
   relay_.log.info(
@@ -65,6 +79,11 @@ asio::awaitable<void> flv_player::run(flv_sink& sink) {
                                                                                       started_)) +
                   ": " + close_reason_ + "; played " + p_.key + ", " + size_text(bytes_out_) +
                   " out, " + std::to_string(st.dropped_messages) + " messages dropped");
+}
+
+asio::awaitable<void> flv_player::wait_for_wake() {
+  wake_.expires_at(clock::time_point::max());
+  (void)co_await wake_.async_wait(k_use);  // close(), cut() and finished writes cancel it
 }
 
 void flv_player::start() {
@@ -128,20 +147,15 @@ void flv_player::on_live(const live_item_ptr* items, std::size_t n, clock::time_
       queue_item(item, false, now);
     }
   }
-  // Only an idle writer needs waking: a busy one takes the item with its next batch, and a
-  // timer cancel per message per player costs a lock in the reactor.
-  if (idle_) {
-    idle_ = false;
-    wake_.cancel();
-  }
+  wake_writer();
 }
 
 void flv_player::on_gap() {
   queue_.wait_for_keyframe();
 }
 
-// From the room (a kick, the room deleted): the writer says goodbye (the last chunk, a
-// WebSocket close frame with the reason) after what it is writing, then cuts.
+// From the room (a kick, the room deleted): the goodbye (the last chunk, a WebSocket close
+// frame with the reason) goes after the write in flight, then the connection is cut.
 void flv_player::close(std::string reason) {
   if (closing_) return;
   closing_ = true;
@@ -170,42 +184,132 @@ std::optional<rtmp_player_stats> flv_player::player_stats(std::uint32_t) const {
   return st;
 }
 
-asio::awaitable<void> flv_player::writer() {
-  while (!closing_) {
-    if (queue_.empty()) {
-      idle_ = true;
-      wake_.expires_at(clock::time_point::max());
-      (void)co_await wake_.async_wait(k_use);  // on_live() and close() cancel it
-      idle_ = false;
-      if (!closing_ && relay_.options.batching == write_batching::window) {
-        // --write-batching window, as for RTMP players: give the publisher a few ms to add more
-        // to this write (close() cuts the wait short).
-        wake_.expires_after(k_player_batch_wait);
-        (void)co_await wake_.async_wait(k_use);
-      }
-      continue;
-    }
+// Writing: as an RTMP player does (rtmp_session.cpp), in the worker's write rounds, a
+// non-blocking send of what is queued, and an async_write only for what the socket does not
+// take at once. No coroutine, timer or async operation per message.
+void flv_player::wake_writer() {
+  if (in_round || window_timed_ || writing_ || closing_ || sink_ == nullptr) return;
+  if (relay_.options.batching == write_batching::window) {
+    // Throughput mode: give the publisher a few ms to add more to this write.
+    window_timed_ = true;
+    window_.expires_after(k_player_batch_wait);
+    window_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+      self->window_timed_ = false;
+      write_now(*self);
+    });
+    return;
+  }
+  schedule_write(worker_, shared_from_this());
+}
+
+void flv_player::answer(shared::bytes frame) {
+  if (cut_ || said_goodbye_) return;  // after a close frame, nothing more (RFC 6455 5.5.1)
+  answer_bytes_ += frame.size();
+  // A peer that sends pings and never reads the pongs: bounded like the rest of the queue.
+  if (answer_bytes_ > k_max_answer_bytes) return cut("the client sends pings and reads no pongs");
+  answers_.push_back(std::move(frame));
+  if (!writing_ && sink_ != nullptr) schedule_write(worker_, shared_from_this());
+}
+
+bool flv_player::take_write(int& fd, const iovec*& buffers, std::size_t& count) {
+  if (writing_ || cut_ || sink_ == nullptr) return false;
+  iov_.clear();
+  write_bytes_ = 0;
+  const auto add = [this](const void* data, std::size_t size) {
+    if (size == 0) return;
+    iov_.push_back({const_cast<void*>(data), size});
+    write_bytes_ += size;
+  };
+  if (!answers_.empty()) {  // between two frames of the stream, never inside one
+    answers_out_.clear();
+    for (const auto& a : answers_) answers_out_.insert(answers_out_.end(), a.begin(), a.end());
+    answers_.clear();
+    answer_bytes_ = 0;
+    add(answers_out_.data(), answers_out_.size());
+  }
+  if (!closing_ && !queue_.empty()) {
     batch_.clear();
     queue_.take(batch_, k_player_write_batch);
-    buffers_.clear();
-    for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
     batch_queued_at_ = batch_.front().queued_at;
-    writing_ = true;
-    const auto ec = co_await sink_->write(buffers_);
-    writing_ = false;
-    if (ec) {
-      cut(closing_ ? close_reason_ : "the connection failed: " + ec.message());
-      co_return;
+    std::size_t payload = 0;
+    for (const auto& e : batch_) payload += e.wire->size();
+    asio::const_buffer before, after;
+    sink_->frame(payload, before, after);
+    add(before.data(), before.size());
+    for (const auto& e : batch_) add(e.wire->data(), e.wire->size());
+    add(after.data(), after.size());
+  }
+  if (iov_.empty()) return false;
+  fd = sink_->socket().native_handle();
+  buffers = iov_.data();
+  count = iov_.size();
+  return true;
+}
+
+void flv_player::written(std::size_t n) {
+  bytes_out_ += n;
+  counters_.bytes_out += n;
+}
+
+bool flv_player::sent(long result) {
+  if (cut_) {
+    batch_.clear();
+    return false;
+  }
+  if (result < 0 && result != -EAGAIN && result != -EWOULDBLOCK) {
+    cut("the connection failed: " + std::string(std::strerror(static_cast<int>(-result))));
+    return false;
+  }
+  const auto n = result < 0 ? std::size_t{0} : static_cast<std::size_t>(result);
+  written(n);
+  if (n == write_bytes_) {
+    batch_.clear();                // releases our references to shared payloads at once
+    if (closing_) wake_.cancel();  // lifetime() waits for the goodbye to go
+    return true;
+  }
+  // The socket is full: the rest goes when it drains; meanwhile the queue keeps bounding
+  // (and dropping) what arrives.
+  buffers_.clear();
+  std::size_t skip = n;
+  for (const auto& v : iov_) {
+    if (skip >= v.iov_len) {
+      skip -= v.iov_len;
+      continue;
     }
-    std::size_t n = 0;
-    for (const auto& b : buffers_) n += b.size();
-    bytes_out_ += n;
-    counters_.bytes_out += n;
+    buffers_.emplace_back(static_cast<const char*>(v.iov_base) + skip, v.iov_len - skip);
+    skip = 0;
   }
-  if (!cut_) {
-    co_await sink_->finish(close_reason_);
-    cut(close_reason_);
+  writing_ = true;
+  asio::async_write(
+      sink_->socket(), buffers_,
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t written) {
+        self->writing_ = false;
+        self->batch_.clear();
+        self->wake_.cancel();  // lifetime() or run() may wait for it
+        if (ec) {
+          if (!self->cut_) self->cut("the connection failed: " + ec.message());
+          return;
+        }
+        self->written(written);
+        write_now(*self);
+      });
+  return false;
+}
+
+// Waits for the end: a goodbye when closed from the room, nothing when cut.
+asio::awaitable<void> flv_player::lifetime() {
+  while (!closing_) co_await wait_for_wake();
+  if (cut_) co_return;
+  if (auto bye = sink_->goodbye(close_reason_); !bye.empty()) {
+    answer_bytes_ = 0;  // the goodbye always fits
+    answer(std::move(bye));
+    said_goodbye_ = true;
+    while (!cut_ && (writing_ || !answers_.empty() || in_round)) co_await wait_for_wake();
   }
+  // A WebSocket peer may answer the close (watch_peer() then ends the playback); the
+  // watchdog cuts after k_goodbye_time otherwise.
+  while (!cut_ && sink_->waits_for_answer()) co_await wait_for_wake();
+  if (!cut_) cut(close_reason_);
 }
 
 asio::awaitable<void> flv_player::watchdog() {
@@ -230,8 +334,9 @@ asio::awaitable<void> flv_player::watchdog() {
 }
 
 asio::awaitable<void> flv_player::watch_peer() {
-  co_await sink_->watch_peer();
-  cut("the client closed the connection");
+  auto why = co_await sink_->watch_peer([this](shared::bytes frame) { answer(std::move(frame)); });
+  write_now(*this);  // the echo of a close, if the socket takes it at once
+  cut(std::move(why));
 }
 
 }  // namespace lectern::server

@@ -7,10 +7,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
 #include "player_lag.hpp"
+#include "round_writer.hpp"
 #include "rtmp_observer.hpp"
 #include "server_context.hpp"
 
@@ -28,20 +31,30 @@ namespace lectern::server {
 
 class live_stream;
 
-/// Where an flv_player writes: the body of an HTTP response, or WebSocket binary frames.
-/// All calls on the player's executor.
+/// The connection an flv_player plays on: HTTP-FLV (the body of a chunked response) or
+/// WS-FLV (WebSocket binary frames). The player writes the framed bytes to the socket
+/// itself, in its worker's write rounds. All calls on the player's executor.
 class flv_sink {
  public:
   virtual ~flv_sink() = default;
-  /// Writes all of `buffers` (one chunk, or one binary message).
-  virtual boost::asio::awaitable<boost::system::error_code> write(
-      const std::vector<boost::asio::const_buffer>& buffers) = 0;
-  /// Completes when the peer goes away (reads and discards what it sends meanwhile).
-  virtual boost::asio::awaitable<void> watch_peer() = 0;
-  /// Ends the stream politely after the last write (the terminating chunk, or a WebSocket
-  /// close frame with `reason`); errors are ignored: cut() follows.
-  virtual boost::asio::awaitable<void> finish(std::string_view reason) = 0;
-  /// Cuts the connection at once: a write or watch in progress completes with an error.
+  /// The connection's socket.
+  virtual boost::asio::ip::tcp::socket& socket() = 0;
+  /// What goes before and after `payload` bytes of FLV in one write (a chunk's size line
+  /// and CRLF; a binary frame's header); valid until the next call.
+  virtual void frame(std::size_t payload, boost::asio::const_buffer& before,
+                     boost::asio::const_buffer& after) = 0;
+  /// The last bytes of a stream that ends politely (the terminating chunk; a close frame
+  /// with `reason`); empty when there are none.
+  virtual shared::bytes goodbye(std::string_view reason) = 0;
+  /// After the goodbye, whether the peer is given a moment to answer (a WebSocket close)
+  /// before the connection is cut.
+  virtual bool waits_for_answer() const noexcept = 0;
+  /// Reads what the peer sends until it goes away or breaks the protocol, and says why.
+  /// What needs an answer (a WebSocket pong, the echo of a close) goes to `answer`, to be
+  /// written between two writes of the stream.
+  virtual boost::asio::awaitable<std::string> watch_peer(
+      std::function<void(shared::bytes)> answer) = 0;
+  /// Cuts the connection at once: a read or write in progress completes with an error.
   virtual void cut() = 0;
 };
 
@@ -97,9 +110,11 @@ struct http_player_counters {
 /// lag rule (max_lag), the stream's shared FLV encoding of each item. It stays across an
 /// unpublish (the next publisher's stream follows, starting at a keyframe), appears in the
 /// room's live state (transport "http-flv" or "ws-flv") and a kick closes it.
-/// Runs on one worker thread: the executor passed in must run on `context`'s only thread.
+/// Runs on one worker thread: the executor passed in must run on `w`'s thread. Its writes go
+/// in the worker's write rounds with the RTMP players' (round_writer.hpp).
 class flv_player final : public live_subscriber,
                          public stream_client,
+                         public round_writer,
                          public std::enable_shared_from_this<flv_player> {
  public:
   using clock = std::chrono::steady_clock;
@@ -114,7 +129,7 @@ class flv_player final : public live_subscriber,
 
   /// `slot`: the player's place among --max-http-players (counters.try_add_player).
   flv_player(server_context& relay, http_player_counters& counters, http_player_slot slot,
-             boost::asio::io_context& context, boost::asio::any_io_executor executor, params p);
+             worker& w, boost::asio::any_io_executor executor, params p);
   ~flv_player() override;
   flv_player(const flv_player&) = delete;
   flv_player& operator=(const flv_player&) = delete;
@@ -131,9 +146,16 @@ class flv_player final : public live_subscriber,
   std::optional<rtmp_player_stats> player_stats(std::uint32_t stream_id) const override;
 
  private:
-  boost::asio::awaitable<void> writer();
+  // round_writer: what is queued (answers to the peer first, then a framed batch of FLV)
+  bool take_write(int& fd, const iovec*& buffers, std::size_t& count) override;
+  bool sent(long result) override;
+  void wake_writer();
+  void answer(shared::bytes frame);  // a frame for the peer, between two writes
+  void written(std::size_t n);
+  boost::asio::awaitable<void> lifetime();
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<void> watch_peer();
+  boost::asio::awaitable<void> wait_for_wake();
   void queue_item(const live_item& item, bool burst, clock::time_point now);
   void cut(std::string reason);
   void start();
@@ -144,6 +166,7 @@ class flv_player final : public live_subscriber,
   http_player_counters& counters_;
   http_player_slot slot_;  // declared early: given back after the members below are gone
   boost::asio::io_context& context_;
+  worker& worker_;
   boost::asio::any_io_executor executor_;
   const params p_;
   const std::uint64_t id_;
@@ -151,16 +174,24 @@ class flv_player final : public live_subscriber,
 
   flv_sink* sink_ = nullptr;
   std::shared_ptr<live_stream> live_;
+  // The write path's state, together (see rtmp_session's): each live message touches it.
   outbound_queue queue_;
   lag_watch lag_;
-  boost::asio::steady_timer wake_;
-  std::vector<outbound_queue::entry> batch_;
-  std::vector<boost::asio::const_buffer> buffers_;
+  std::vector<outbound_queue::entry> batch_;        // being written
+  std::vector<iovec> iov_;                          // the write: answers, frame, batch_
+  std::vector<boost::asio::const_buffer> buffers_;  // what is left of it, when partial
+  std::size_t write_bytes_ = 0;
   clock::time_point batch_queued_at_{};
-  bool writing_ = false;
-  bool idle_ = false;     // the writer waits for on_live() to wake it
-  bool closing_ = false;  // ending: nothing more is queued
-  bool cut_ = false;      // the connection is cut: nothing more is written
+  std::vector<shared::bytes> answers_;  // for the peer, not yet taken
+  std::size_t answer_bytes_ = 0;
+  shared::bytes answers_out_;         // answers_ in the write being sent
+  bool writing_ = false;              // an async_write of the rest of a write is in flight
+  bool window_timed_ = false;         // --write-batching window: a write waits on window_
+  bool closing_ = false;              // ending: nothing more is queued
+  bool cut_ = false;                  // the connection is cut: nothing more is written
+  bool said_goodbye_ = false;         // the goodbye is queued: nothing after it
+  boost::asio::steady_timer wake_;    // lifetime() waits on it
+  boost::asio::steady_timer window_;  // --write-batching window
   clock::time_point closing_since_{};
   bool observed_ = false;
   std::string close_reason_;

@@ -1,6 +1,8 @@
 #include "live_http.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -17,12 +19,14 @@
 #include "server_context.hpp"
 #include "stream_name.hpp"
 #include "text.hpp"
+#include "ws_stream_frames.hpp"
 
 namespace lectern::server {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -43,36 +47,28 @@ class chunked_sink final : public flv_sink {
  public:
   chunked_sink(beast::tcp_stream& stream, bool chunked) : stream_(stream), chunked_(chunked) {}
 
-  asio::awaitable<boost::system::error_code> write(
-      const std::vector<asio::const_buffer>& buffers) override {
-    if (!chunked_) {
-      auto [ec, n] = co_await asio::async_write(stream_, buffers, k_use);
-      co_return ec;
-    }
-    std::size_t size = 0;
-    for (const auto& b : buffers) size += b.size();
-    char prefix[24];
-    const int len = std::snprintf(prefix, sizeof prefix, "%zx\r\n", size);
-    framed_.clear();
-    framed_.emplace_back(prefix, static_cast<std::size_t>(len));
-    framed_.insert(framed_.end(), buffers.begin(), buffers.end());
-    framed_.emplace_back("\r\n", 2);
-    auto [ec, n] = co_await asio::async_write(stream_, framed_, k_use);
-    co_return ec;
+  asio::ip::tcp::socket& socket() override { return stream_.socket(); }
+
+  void frame(std::size_t payload, asio::const_buffer& before, asio::const_buffer& after) override {
+    if (!chunked_) return;
+    const int len = std::snprintf(size_line_.data(), size_line_.size(), "%zx\r\n", payload);
+    before = asio::buffer(size_line_.data(), static_cast<std::size_t>(len));
+    after = asio::buffer("\r\n", 2);
   }
 
   // The terminating chunk: the client sees the body end rather than a cut.
-  asio::awaitable<void> finish(std::string_view) override {
-    if (!chunked_) co_return;
-    stream_.expires_after(std::chrono::seconds(3));
-    (void)co_await asio::async_write(stream_, asio::buffer("0\r\n\r\n", 5), k_use);
+  shared::bytes goodbye(std::string_view) override {
+    if (!chunked_) return {};
+    constexpr std::string_view last = "0\r\n\r\n";
+    return shared::bytes(last.begin(), last.end());
   }
+  bool waits_for_answer() const noexcept override { return false; }
 
-  asio::awaitable<void> watch_peer() override {
+  asio::awaitable<std::string> watch_peer(std::function<void(shared::bytes)>) override {
     char sink[512];
     for (;;) {
-      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), k_use);
-      if (ec) co_return;
+      auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), k_use);
+      if (ec) co_return "the client closed the connection";
     }
   }
 
@@ -81,58 +77,90 @@ class chunked_sink final : public flv_sink {
  private:
   beast::tcp_stream& stream_;
   const bool chunked_;
-  std::vector<asio::const_buffer> framed_;
+  std::array<char, 24> size_line_{};
 };
 
-/// WS-FLV: each write is one binary message; control frames are answered by the reads.
+/// WS-FLV: each write is one binary frame. Beast does the opening handshake; after it the
+/// frames are ours (ws_stream_frames.hpp), so the player writes them in its write rounds
+/// and answers pings between two frames.
 class ws_sink final : public flv_sink {
  public:
-  explicit ws_sink(beast::tcp_stream& stream) : ws_(stream) {}
+  explicit ws_sink(beast::tcp_stream& stream) : stream_(stream) {}
 
   asio::awaitable<boost::system::error_code> accept(const http_request& req) {
+    websocket::stream<beast::tcp_stream&> ws(stream_);
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = k_ws_idle_timeout;
-    t.keep_alive_pings = true;
-    ws_.set_option(t);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
+    ws.set_option(t);
+    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       std::string server = "lectern/";
       server += LECTERN_VERSION;
       res.set(http::field::server, server);
     }));
-    ws_.read_message_max(k_ws_max_message);
-    ws_.binary(true);
-    auto [ec] = co_await ws_.async_accept(req, k_use);
+    auto [ec] = co_await ws.async_accept(req, k_use);
     co_return ec;
   }
 
-  asio::awaitable<boost::system::error_code> write(
-      const std::vector<asio::const_buffer>& buffers) override {
-    auto [ec, n] = co_await ws_.async_write(buffers, k_use);
-    co_return ec;
+  asio::ip::tcp::socket& socket() override { return stream_.socket(); }
+
+  void frame(std::size_t payload, asio::const_buffer& before, asio::const_buffer&) override {
+    before = asio::buffer(header_.data(), ws::frame_header(ws::opcode::binary, payload, header_));
   }
 
-  asio::awaitable<void> watch_peer() override {
-    beast::flat_buffer in;
+  // A close frame with the reason (RFC 6455 7.4.1: 1000, the text says why).
+  shared::bytes goodbye(std::string_view reason) override {
+    return ws::close_frame(ws::k_close_normal, std::string(reason));
+  }
+  bool waits_for_answer() const noexcept override { return true; }
+
+  // Pings answered with pongs; a peer silent for half the idle timeout gets a ping, and one
+  // silent for all of it is gone (a browser answers pings by itself).
+  asio::awaitable<std::string> watch_peer(std::function<void(shared::bytes)> answer) override {
+    ws::peer_reader reader(k_ws_max_message);
+    std::vector<ws::peer_reader::event> events;
+    std::array<std::uint8_t, 2048> in{};
+    asio::steady_timer timer(stream_.get_executor());
+    bool pinged = false;
     for (;;) {
-      auto [ec, n] = co_await ws_.async_read(in, k_use);
-      if (ec) co_return;
-      in.consume(in.size());
+      timer.expires_after(k_ws_idle_timeout / 2);
+      auto r = co_await (stream_.socket().async_read_some(asio::buffer(in), k_use) ||
+                         timer.async_wait(k_use));
+      if (r.index() == 1) {
+        if (pinged) co_return "no answer to a ping within " + duration_text(k_ws_idle_timeout);
+        answer(ws::control_frame(ws::opcode::ping, nullptr, 0));
+        pinged = true;
+        continue;
+      }
+      const auto [ec, n] = std::get<0>(r);
+      if (ec) co_return "the client closed the connection";
+      pinged = false;
+      events.clear();
+      reader.put(in.data(), n, events);
+      for (const auto& e : events) {
+        using kind = ws::peer_reader::event::kind;
+        if (e.what == kind::ping) {
+          answer(ws::control_frame(ws::opcode::pong, e.payload.data(), e.payload.size()));
+        } else if (e.what == kind::close) {
+          // The echo of its status code (none if it sent none), RFC 6455 5.5.1.
+          answer(e.code == 1005 ? ws::control_frame(ws::opcode::close, nullptr, 0)
+                                : ws::close_frame(e.code, {}));
+          co_return "the client closed the connection (WebSocket close " + std::to_string(e.code) +
+              (e.text.empty() ? "" : ": " + e.text) + ")";
+        } else if (e.what == kind::error) {
+          answer(ws::close_frame(e.code, e.text));
+          co_return "WebSocket protocol error: " + e.text;
+        }
+      }
     }
   }
 
-  // A close frame with the reason (RFC 6455 7.4.1: 1000, the text says why); the reads
-  // end when the peer answers it.
-  asio::awaitable<void> finish(std::string_view reason) override {
-    websocket::close_reason cr(websocket::close_code::normal);
-    cr.reason = std::string(reason.substr(0, 120));  // a control frame carries 123 bytes at most
-    (void)co_await ws_.async_close(cr, k_use);
-  }
-
-  void cut() override { cut_socket(beast::get_lowest_layer(ws_)); }
+  void cut() override { cut_socket(stream_); }
 
  private:
-  websocket::stream<beast::tcp_stream&> ws_;
+  beast::tcp_stream& stream_;
+  std::array<std::uint8_t, 10> header_{};
 };
 
 asio::awaitable<bool> write_flv_header(request_context& ctx, beast::tcp_stream& stream,
@@ -215,7 +243,12 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
   flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access};
   auto slot = counters_.try_add_player(limit);
   if (!slot) co_return too_many();
-  auto player = std::make_shared<flv_player>(relay_, counters_, std::move(slot), context,
+  worker* w = relay_.worker_of(context);
+  if (w == nullptr) {  // not one of the server's worker threads: cannot happen in lectern-server
+    co_return error_reply(ctx, http::status::internal_server_error, "internal",
+                          "this connection is not on a worker thread");
+  }
+  auto player = std::make_shared<flv_player>(relay_, counters_, std::move(slot), *w,
                                              stream.get_executor(), std::move(p));
   if (upgrade) {
     ws_sink sink(stream);

@@ -185,73 +185,27 @@ bool rtmp_session::consume(std::error_code& ec) {
 }
 
 // Sending. Whatever is queued while the current handler runs (a publisher's whole read, a
-// run of posted live items) goes out in one gathered write once it returns: batching
-// without a timer. The write is tried at once without blocking; only what the socket does
-// not take waits in an async_write. This is nginx's shape (send now, wait for writable
-// only on EAGAIN) and costs one writev per player per batch instead of a timer, a
-// coroutine resumption and an async operation per message.
+// run of posted live items) goes out in one gathered write in the worker's next write round
+// (round_writer.hpp): batching without a timer. The write is tried at once without
+// blocking; only what the socket does not take waits in an async_write. This is nginx's
+// shape (send now, wait for writable only on EAGAIN) and costs one send per player per
+// batch instead of a timer, a coroutine resumption and an async operation per message.
 void rtmp_session::wake_writer() {
-  if (flush_scheduled_ || writing_ || closing_) return;
-  flush_scheduled_ = true;
+  if (in_round || flush_timed_ || writing_ || closing_) return;
   if (server_.options.batching != write_batching::window || draining_) {
-    if (worker_.due_writes.empty()) {
-      asio::post(worker_.context, [&w = worker_] { write_due(w); });
-    }
-    worker_.due_writes.push_back(shared_from_this());
+    schedule_write(worker_, shared_from_this());
   } else {
     // Throughput mode: give the publisher a few ms to add more to this write.
+    flush_timed_ = true;
     wake_.expires_after(k_player_batch_wait);
-    wake_.async_wait(
-        [self = shared_from_this()](const boost::system::error_code&) { self->flush(); });
+    wake_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+      self->flush_timed_ = false;
+      self->flush();
+    });
   }
 }
 
-void rtmp_session::write_due(worker& w) {
-  // Swapped out first: a flush may wake another writer (a reply, a close), which then goes
-  // into a new round with its own post.
-  w.writing_now.swap(w.due_writes);
-  if (w.sends.enabled()) {
-    send_due(w);
-  } else {
-    for (const auto& s : w.writing_now) s->flush();
-  }
-  w.writing_now.clear();
-}
-
-void rtmp_session::send_due(worker& w) {
-  // What each writer would send with its own sendmsg goes into one submission (up to
-  // send_batch::k_capacity at a time); the results are then handled as flush() does.
-  const auto& due = w.writing_now;
-  std::size_t next = 0;
-  while (next < due.size()) {
-    w.sending.clear();
-    for (; next < due.size() && w.sending.size() < send_batch::k_capacity; ++next) {
-      rtmp_session& s = *due[next];
-      s.flush_scheduled_ = false;
-      if (!s.take_batch()) continue;
-      s.iov_.clear();
-      for (const auto& e : s.batch_) {
-        s.iov_.push_back({const_cast<std::uint8_t*>(e.wire->data()), e.wire->size()});
-      }
-      if (!w.sends.add(s.socket_.native_handle(), s.iov_.data(), s.iov_.size())) {
-        if (s.write_taken() && !s.queue_.empty()) s.flush();  // the ring is gone
-        continue;
-      }
-      w.sending.push_back(&s);
-    }
-    w.sends.submit(w.sent);
-    for (std::size_t i = 0; i < w.sending.size(); ++i) {
-      rtmp_session& s = *w.sending[i];
-      const long r = i < w.sent.size() ? w.sent[i] : -EAGAIN;
-      boost::system::error_code ec;
-      if (r < 0) ec.assign(static_cast<int>(-r), boost::system::system_category());
-      // More than one write's worth queued (k_player_write_batch): the rest at once.
-      if (s.wrote(r < 0 ? 0 : static_cast<std::size_t>(r), ec) && !s.queue_.empty()) s.flush();
-    }
-  }
-}
-
-bool rtmp_session::take_batch() {
+bool rtmp_session::take_write(int& fd, const iovec*& buffers, std::size_t& count) {
   if (writing_ || closing_) return false;
   if (queue_.empty()) {
     if (draining_) close(close_reason_);
@@ -261,15 +215,19 @@ bool rtmp_session::take_batch() {
   queue_.take(batch_, k_player_write_batch);
   batch_queued_at_ = batch_.front().queued_at;
   batch_bytes_ = 0;
-  for (const auto& e : batch_) batch_bytes_ += e.wire->size();
+  iov_.clear();
+  for (const auto& e : batch_) {
+    batch_bytes_ += e.wire->size();
+    iov_.push_back({const_cast<std::uint8_t*>(e.wire->data()), e.wire->size()});
+  }
+  fd = socket_.native_handle();
+  buffers = iov_.data();
+  count = iov_.size();
   return true;
 }
 
 void rtmp_session::flush() {
-  flush_scheduled_ = false;
-  while (take_batch()) {
-    if (!write_taken()) return;
-  }
+  write_now(*this);
 }
 
 void rtmp_session::gather_batch() {
@@ -277,15 +235,11 @@ void rtmp_session::gather_batch() {
   for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
 }
 
-bool rtmp_session::write_taken() {
-  gather_batch();
+bool rtmp_session::sent(long result) {
+  std::size_t n = result < 0 ? 0 : static_cast<std::size_t>(result);
   boost::system::error_code ec;
-  const std::size_t n = socket_.write_some(buffers_, ec);  // the socket is non-blocking
-  return wrote(n, ec);
-}
-
-bool rtmp_session::wrote(std::size_t n, boost::system::error_code ec) {
-  if (closing_) {  // closed meanwhile (by another session's handling in send_due)
+  if (result < 0) ec.assign(static_cast<int>(-result), boost::system::system_category());
+  if (closing_) {  // closed meanwhile (by another session's handling in the round)
     batch_.clear();
     return false;
   }

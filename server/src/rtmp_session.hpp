@@ -18,6 +18,7 @@
 #include "live_item.hpp"
 #include "outbound_queue.hpp"
 #include "player_lag.hpp"
+#include "round_writer.hpp"
 #include "server_context.hpp"
 
 namespace lectern::server {
@@ -32,7 +33,9 @@ class vod_source;
 /// arrives and acts on it, watchdog() enforces the timeouts and the lag bound; flush()
 /// sends what is queued in gathered writes. Everything runs on one thread, so
 /// the session needs no locks; live media reaches it through live_stream's groups.
-class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public stream_client {
+class rtmp_session : public std::enable_shared_from_this<rtmp_session>,
+                     public stream_client,
+                     public round_writer {
  public:
   using clock = std::chrono::steady_clock;
 
@@ -58,13 +61,11 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
 
   // I/O (rtmp_session.cpp)
   boost::asio::awaitable<void> reader();
-  void flush();
-  static void write_due(worker& w);  // flush() every session in w.due_writes
-  static void send_due(worker& w);   // the same with one io_uring submission per round
-  bool take_batch();                 // queued messages into batch_; false: nothing to write now
-  bool write_taken();                // batch_ with one writev; true: it all went
-  void gather_batch();               // buffers_ of batch_
-  bool wrote(std::size_t n, boost::system::error_code ec);  // true: batch_ all went
+  // round_writer: queued messages into batch_ (iov_), and what became of their send
+  bool take_write(int& fd, const iovec*& buffers, std::size_t& count) override;
+  bool sent(long result) override;
+  void flush();         // write_now(*this)
+  void gather_batch();  // buffers_ of batch_
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
   void wake_writer();
@@ -166,7 +167,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>, public s
   std::uint64_t media_out_ = 0;
   std::uint32_t out_chunk_size_ = 128;  // RTMP spec 5.4.1: until our Set Chunk Size
   bool writing_ = false;                // an async_write of batch_ is in flight
-  bool flush_scheduled_ = false;        // flush() is posted (or timed, --write-batching window)
+  bool flush_timed_ = false;            // flush() is timed (--write-batching window)
   bool closing_ = false;                // close() called: the coroutines are ending
   bool draining_ = false;               // close after the queue is written
   boost::asio::steady_timer wake_;

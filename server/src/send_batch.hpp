@@ -1,5 +1,5 @@
 // One system call for a round of player writes (io_uring), where each player's write was a
-// sendmsg of its own. Used by rtmp_session::write_due; see docs/server.md, "Writes".
+// sendmsg of its own. Used by the write rounds (round_writer.cpp); see docs/server.md, "Writes".
 #pragma once
 
 #include <sys/uio.h>

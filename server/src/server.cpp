@@ -61,7 +61,10 @@ struct server::impl {
                 &control->observer(),
                 o.data_dir / "recordings"} {
     const auto n = o.resolved_threads();
-    for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<worker>(o.io_uring));
+    for (unsigned i = 0; i < n; ++i) {
+      workers.push_back(std::make_unique<worker>(o.io_uring));
+      context.workers.push_back(workers.back().get());
+    }
   }
 
   static std::unique_ptr<recording_finalizer> make_finalizer(logger& l, impl* self) {
@@ -262,10 +265,10 @@ int server::run() {
                                            : "; publishing and playing need a room's token"));
 
   const auto& sends = m.workers.front()->sends;
-  m.log.info("server", sends.enabled()
-                           ? "players' writes: one io_uring submission per round"
-                           : "players' writes: one sendmsg each (io_uring not used: " +
-                                 sends.why() + ")");
+  m.log.info("server",
+             sends.enabled()
+                 ? "players' writes: one io_uring submission per round"
+                 : "players' writes: one sendmsg each (io_uring not used: " + sends.why() + ")");
   asio::co_spawn(main_ctx, m.accept_loop(), asio::detached);
   m.control->set_relay_counters({[&m] { return m.context.connections.load(); },
                                  [&m] { return m.sum(&worker::bytes_in); },

@@ -12,6 +12,7 @@
 #include "authorizer.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "round_writer.hpp"
 #include "rtmp_observer.hpp"
 #include "send_batch.hpp"
 #include "stream_registry.hpp"
@@ -19,6 +20,7 @@
 namespace lectern::server {
 
 class rtmp_session;
+struct worker;
 class recording_finalizer;
 class vod_library;
 
@@ -39,6 +41,10 @@ struct server_context {
   std::atomic<std::uint64_t> dropped_messages{0};
   std::atomic<std::uint64_t> next_session_id{1};
   std::atomic<bool> stopping{false};
+  /// The worker threads (set once at start-up): a connection accepted by the HTTP server
+  /// finds its own with worker_of().
+  std::vector<worker*> workers{};
+  worker* worker_of(const boost::asio::io_context& context) const noexcept;
 };
 
 /// One worker thread: its io_context and the sessions that live on it. `sessions` and
@@ -47,14 +53,13 @@ struct worker {
   explicit worker(bool io_uring) : sends(io_uring) {}
   boost::asio::io_context context{1};
   std::unordered_map<std::uint64_t, std::weak_ptr<rtmp_session>> sessions;
-  /// Players whose writers are due (rtmp_session::wake_writer), written by one posted
-  /// handler: a message to 1,000 players costs one post, not 1,000 (each of which would
-  /// allocate its handler: Asio recycles only a few per thread).
-  std::vector<std::shared_ptr<rtmp_session>> due_writes;
-  std::vector<std::shared_ptr<rtmp_session>> writing_now;  // due_writes being run (reused)
+  /// Players whose writes are due (schedule_write, round_writer.hpp), written by one posted
+  /// handler: RTMP, HTTP-FLV and WS-FLV players alike.
+  std::vector<std::shared_ptr<round_writer>> due_writes;
+  std::vector<std::shared_ptr<round_writer>> writing_now;  // due_writes being run (reused)
   /// The round's writes in one system call (io_uring), when the kernel allows it.
   send_batch sends;
-  std::vector<rtmp_session*> sending;  // whose writes are in `sends`, in order
+  std::vector<round_writer*> sending;  // whose writes are in `sends`, in order
   std::vector<long> sent;              // their results
   /// Bytes its RTMP connections read and wrote, for /metrics (summed over the workers).
   /// Written by this worker's thread only: a plain add, where one counter for the whole

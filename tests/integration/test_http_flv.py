@@ -9,7 +9,10 @@ the same URL upgraded to a WebSocket (WS-FLV, binary frames), with the RTMP play
 - a kick of the participant named in &participant= ends the response;
 - a reader that stops reading is dropped as too slow while an ffmpeg reader of the same
   stream gets every frame;
-- with --no-low-latency (writes batched) a player still gets the stream live.
+- with --no-low-latency (writes batched) a player still gets the stream live;
+- WS-FLV speaks WebSocket between the stream's frames: a ping gets its pong, a client's close
+  gets the echo, and an unmasked frame or an oversized message gets a close frame saying
+  why (1002, 1009) and ends only that player.
 """
 
 import http.client
@@ -21,7 +24,7 @@ import time
 from api_client import Api
 from harness import (ADMIN_PASSWORD, IntegrationTest, main, note, probe_streams, progress_frames,
                      wait_until)
-from ws_client import WsClient, WsHandshakeError
+from ws_client import OP_BINARY, OP_CLOSE, OP_PONG, OP_PING, OP_TEXT, WsClient, WsHandshakeError, encode_frame
 
 VIDEO, AUDIO, SCRIPT = 9, 8, 18
 
@@ -205,6 +208,47 @@ class HttpFlvTest(IntegrationTest):
             return [r for r in body["attendance"] if r["via"] == "http"]
         rows = wait_until(browser_rows, 5, "the WS-FLV player's attendance row")
         self.assertEqual([r["role"] for r in rows], ["student"])
+
+    def test_ws_flv_answers_pings_and_closes(self):
+        self.teacher()
+        url = f"ws://127.0.0.1:{self.server.http_port}/live/{self.rid}.flv?token={self.room['student_token']}"
+
+        def frames_until(ws, wanted):
+            """Reads frames (the stream's binary ones among them) until one of `wanted`."""
+            deadline = time.monotonic() + 10
+            while True:
+                _, opcode, payload = ws._read_frame(deadline)
+                if opcode in wanted:
+                    return opcode, payload
+                self.assertEqual(opcode, OP_BINARY, "only binary frames carry the stream")
+
+        ws = WsClient.connect(url)
+        self.addCleanup(ws.close)
+        self.read_until_picture(lambda: ws.recv_bytes(10))
+        ws.send_frame(OP_PING, b"are you there")
+        self.assertEqual(frames_until(ws, (OP_PONG,)), (OP_PONG, b"are you there"))
+        # The stream goes on after the pong, and a client's close gets its code back.
+        self.assertTrue(ws.recv_bytes(10), "no stream after the pong")
+        ws.send_frame(OP_CLOSE, struct.pack("!H", 1001) + b"tab closed")
+        opcode, payload = frames_until(ws, (OP_CLOSE,))
+        self.assertEqual(payload[:2], struct.pack("!H", 1001))
+        self.server.wait_for_log(r"ws-flv \d+ \S+ closed after .*the client closed the connection "
+                                 r"\(WebSocket close 1001: tab closed\)", 5)
+
+        # Broken framing ends that player with a close frame that says why; another plays on.
+        other = WsClient.connect(url)
+        self.addCleanup(other.close)
+        for bad, code, why in ((encode_frame(OP_TEXT, b"hi", mask=False), 1002, "an unmasked frame"),
+                               (encode_frame(OP_TEXT, b"x" * 5000), 1009, "a message over 4096 bytes")):
+            ws = WsClient.connect(url)
+            self.addCleanup(ws.close)
+            self.read_until_picture(lambda: ws.recv_bytes(10))
+            ws.sock.sendall(bad)
+            opcode, payload = frames_until(ws, (OP_CLOSE,))
+            self.assertEqual(struct.unpack("!H", payload[:2])[0], code)
+            self.assertEqual(payload[2:].decode(), why)
+            self.server.wait_for_log(rf"ws-flv \d+ .*WebSocket protocol error: {why}", 5)
+        self.read_until_picture(lambda: other.recv_bytes(10))
 
     def test_kick_ends_the_http_player(self):
         self.teacher()
