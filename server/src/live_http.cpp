@@ -120,7 +120,7 @@ class ws_sink final : public flv_sink {
   asio::awaitable<std::string> watch_peer(std::function<void(shared::bytes)> answer) override {
     ws::peer_reader reader(k_ws_max_message);
     std::vector<ws::peer_reader::event> events;
-    std::array<std::uint8_t, 2048> in{};
+    std::array<std::uint8_t, 256> in{};  // a viewer sends little: pongs, its close
     asio::steady_timer timer(stream_.get_executor());
     bool pinged = false;
     for (;;) {

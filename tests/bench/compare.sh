@@ -37,6 +37,9 @@ results.md (the table), one JSON report per run, and machine.txt.
                       moves the server's CPU figure by up to a quarter between runs
   --help              this text
 
+Environment: LECTERN_SERVER_BIN=PATH runs that lectern-server instead of
+build/bin/lectern-server (an older build, for a before/after comparison).
+
 Needs: build/bin/lectern-bench (cmake --build build --target lectern-bench), ffmpeg (inputs,
 via tests/bench/make-input.sh), nginx with libnginx-mod-rtmp, python3. Runs take about
 (duration + 3 s) each: with the defaults, 8 runs, about 5 minutes.
@@ -78,7 +81,7 @@ done
 [ -n "$out" ] || out="$root/build/bench-results/$(date +%Y%m%d-%H%M%S)"
 
 bench="$root/build/bin/lectern-bench"
-lectern="$root/build/bin/lectern-server"
+lectern="${LECTERN_SERVER_BIN:-$root/build/bin/lectern-server}"
 nginx_bin=/usr/sbin/nginx
 rtmp_module=/usr/lib/nginx/modules/ngx_rtmp_module.so
 input="$root/build/bench-input"
