@@ -29,9 +29,11 @@ constexpr auto k_goodbye_time = std::chrono::seconds(3);
 // Frames owed to the peer (pongs) that it does not read: more and it is cut.
 constexpr std::size_t k_max_answer_bytes = 64 * 1024;
 
-shared::shared_bytes flv_file_header() {
+shared::shared_bytes flv_file_header(bool video) {
   auto out = std::make_shared<shared::bytes>();
-  shared::flv::writer w;
+  shared::flv::file_header h;
+  h.has_video = video;  // an audio-only player (?video=0) says so: a browser then plays audio
+  shared::flv::writer w(h);
   w.write_file_header(*out);
   return out;
 }
@@ -87,7 +89,7 @@ asio::awaitable<void> flv_player::wait_for_wake() {
 }
 
 void flv_player::start() {
-  queue_.push_control(flv_file_header(), clock::now());
+  queue_.push_control(flv_file_header(!p_.audio_only), clock::now());
   live_ = relay_.streams.acquire(p_.key);
   auto j = live_->subscribe(context_, this);
   observe(true);
@@ -96,8 +98,8 @@ void flv_player::start() {
                                 " waits for " + p_.key + " to be published");
     return;
   }
-  relay_.log.info("http",
-                  p_.transport + " " + std::to_string(id_) + " " + p_.peer + " plays " + p_.key);
+  relay_.log.info("http", p_.transport + " " + std::to_string(id_) + " " + p_.peer + " plays " +
+                              p_.key + (p_.audio_only ? " (audio only)" : ""));
   // A start without a keyframe (the GOP cache is off or overflowed): video waits for one.
   if (!has_keyframe(j.items)) queue_.wait_for_keyframe();
   const auto now = clock::now();
@@ -130,6 +132,7 @@ void flv_player::observe(bool start) {
 }
 
 void flv_player::queue_item(const live_item& item, bool burst, clock::time_point now) {
+  if (p_.audio_only && item.media.is_video()) return;
   auto tag = item.flv_tag();
   if (!tag) return;
   queue_.push_media(live_queue_entry(item, std::move(tag), 0, burst, now));
@@ -181,6 +184,7 @@ std::optional<rtmp_player_stats> flv_player::player_stats(std::uint32_t) const {
   st.dropped_messages = queue_.stats().dropped_messages;
   st.dropped_bytes = queue_.stats().dropped_bytes;
   st.queued_bytes = queue_.bytes();
+  st.receive_video = !p_.audio_only;
   return st;
 }
 

@@ -125,6 +125,7 @@ class flv_player final : public live_subscriber,
     std::string peer;       ///< "127.0.0.1:53211"
     std::string transport;  ///< "http-flv" or "ws-flv"
     access_decision access;
+    bool audio_only = false;  ///< ?video=0: a student on a poor link, as for RTMP play
   };
 
   /// `slot`: the player's place among --max-http-players (counters.try_add_player).

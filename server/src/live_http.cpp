@@ -240,7 +240,8 @@ asio::awaitable<std::optional<http::message_generator>> live_http::serve(
   // The address with its port, so the log tells two players on one host apart.
   const auto ep = stream.socket().remote_endpoint(ignored);
   const auto peer = ignored ? ctx.peer() : endpoint_text(ep);
-  flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access};
+  flv_player::params p{"live/" + name, peer, upgrade ? "ws-flv" : "http-flv", *access,
+                       query_value(ctx.raw_query(), "video") == "0"};
   auto slot = counters_.try_add_player(limit);
   if (!slot) co_return too_many();
   worker* w = relay_.worker_of(context);

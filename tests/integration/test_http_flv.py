@@ -10,6 +10,8 @@ the same URL upgraded to a WebSocket (WS-FLV, binary frames), with the RTMP play
 - a reader that stops reading is dropped as too slow while an ffmpeg reader of the same
   stream gets every frame;
 - with --no-low-latency (writes batched) a player still gets the stream live;
+- &video=0 plays audio only (a student on a poor link), as for RTMP play, and says so in
+  the FLV header and the room's live state;
 - WS-FLV speaks WebSocket between the stream's frames: a ping gets its pong, a client's close
   gets the echo, and an unmasked frame or an oversized message gets a close frame saying
   why (1002, 1009) and ends only that player.
@@ -124,6 +126,28 @@ class HttpFlvTest(IntegrationTest):
         _, _, metrics = self.api.request("GET", "/metrics")
         text = metrics.decode() if isinstance(metrics, bytes) else metrics
         self.assertRegex(text, r"lectern_http_players [1-9]")
+
+    def test_audio_only_with_video_0(self):
+        self.teacher()
+        _, resp = self.open_http(f"token={self.room['student_token']}&video=0")
+        self.assertEqual(resp.status, 200)
+        parser = FlvParser()
+        deadline = time.monotonic() + 10
+        while sum(1 for t, _, _ in parser.tags if t == AUDIO) < 40:  # about a second
+            self.assertLess(time.monotonic(), deadline, "not enough audio")
+            data = resp.read1(65536)
+            self.assertTrue(data, "the stream ended")
+            parser.feed(data)
+        self.assertEqual(parser.header[4], 0x04, "the FLV header says audio only")
+        self.assertNotIn(VIDEO, {t for t, _, _ in parser.tags})
+
+        def audio_only_players():
+            _, _, live = self.api.request("GET", f"/api/v1/rooms/{self.rid}/live",
+                                          token=self.admin)
+            return [p for p in live["players"] if p.get("audio_only")]
+        rows = wait_until(audio_only_players, 5, "the audio-only player in /rooms/{id}/live")
+        self.assertEqual([p["transport"] for p in rows], ["http-flv"])
+        self.server.wait_for_log(r"http-flv \d+ \S+ plays live/\d+ \(audio only\)", 5)
 
     def test_wrong_token_is_refused(self):
         self.teacher()
