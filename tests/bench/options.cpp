@@ -222,13 +222,12 @@ parse_outcome parse_options(int argc, char** argv, options& o, std::string& erro
     auto p = parse_play_url(o.play_url, o.transport, error);
     if (!p) return error = "bad --play-url '" + o.play_url + "': " + error, parse_outcome::error;
     o.play_target = std::move(*p);
-    // lectern-server's HTTP players (server/src/live_http.cpp) take no ?video=0, and an HTTP
-    // player has no receiveVideo to send: the players would get video and be measured on audio.
-    if (o.audio_only)
-      return error =
-                 "--audio-only works over RTMP only: lectern-server's HTTP-FLV and WS-FLV "
-                 "players have no audio-only mode (no receiveVideo, no ?video=0)",
-             parse_outcome::error;
+    // An HTTP player has no receiveVideo to send: it asks for audio only in the URL, as
+    // lectern-server's HTTP players take it (?video=0, like its RTMP play names).
+    if (o.audio_only) {
+      o.play_target.path += o.play_target.path.find('?') == std::string::npos ? "?" : "&";
+      o.play_target.path += "video=0";
+    }
   }
   if (o.loop && o.publish_file.empty())
     return error = "--loop needs --publish FILE.flv", parse_outcome::error;
@@ -279,8 +278,9 @@ scheduling included.
   --stall-reader MS       every player stops reading its socket MS ms after play and stays
                           connected until the end (a stuck student)
   --stall-threshold MS    lateness that counts as a stall (default 500)
-  --audio-only            players send receiveVideo(false) after play; first_frame_ms is
-                          then the first audio frame (RTMP players only)
+  --audio-only            players send receiveVideo(false) after play (HTTP players add
+                          video=0 to the --play-url query); first_frame_ms is then the
+                          first audio frame
   --quiet                 no progress lines on stderr
   --help                  this text
 
