@@ -63,6 +63,15 @@ flv_player::~flv_player() {
 
 asio::awaitable<void> flv_player::run(flv_sink& sink) {
   sink_ = &sink;
+  // The sink is the caller's: however run() ends (an exception too), no write round, timer
+  // or late close() (a kick posted before we ended) may use it afterwards.
+  struct forget_sink {
+    flv_player& p;
+    ~forget_sink() {
+      p.sink_ = nullptr;
+      p.window_.cancel();
+    }
+  } forget{*this};
   start();
   wake_writer();
   co_await (lifetime() || watchdog() || watch_peer());
@@ -72,8 +81,6 @@ asio::awaitable<void> flv_player::run(flv_sink& sink) {
   // The rest of a write may still be in flight: the cut socket ends it with an error, and
   // the socket (the caller's) must outlive it.
   while (writing_) co_await wait_for_wake();
-  window_.cancel();
-  sink_ = nullptr;  // the caller's; a late close() (a kick posted before we ended) skips it
   const auto& st = queue_.stats();
   relay_.log.info(
       "http", p_.transport + " " + std::to_string(id_) + " " + p_.peer + " closed after " +
@@ -233,7 +240,7 @@ bool flv_player::take_write(int& fd, const iovec*& buffers, std::size_t& count) 
   }
   if (!closing_ && !queue_.empty()) {
     batch_.clear();
-    queue_.take(batch_, k_player_write_batch);
+    queue_.take(batch_, k_player_write_batch, k_player_write_buffers);
     batch_queued_at_ = batch_.front().queued_at;
     std::size_t payload = 0;
     for (const auto& e : batch_) payload += e.wire->size();
@@ -242,6 +249,8 @@ bool flv_player::take_write(int& fd, const iovec*& buffers, std::size_t& count) 
     add(before.data(), before.size());
     for (const auto& e : batch_) add(e.wire->data(), e.wire->size());
     add(after.data(), after.size());
+  } else {
+    batch_queued_at_ = clock::now();  // answers only: the lag check must not see an old time
   }
   if (iov_.empty()) return false;
   fd = sink_->socket().native_handle();
@@ -304,16 +313,25 @@ bool flv_player::sent(long result) {
 asio::awaitable<void> flv_player::lifetime() {
   while (!closing_) co_await wait_for_wake();
   if (cut_) co_return;
-  if (auto bye = sink_->goodbye(close_reason_); !bye.empty()) {
-    answer_bytes_ = 0;  // the goodbye always fits
-    answer(std::move(bye));
+  if (!said_goodbye_) say_goodbye(sink_->goodbye(close_reason_));
+  while (!cut_ && (writing_ || !answers_.empty() || in_round)) co_await wait_for_wake();
+  if (cut_) co_return;
+  if (!sink_->waits_for_answer()) co_return cut(close_reason_);
+  // Nothing more from us (FIN after the close frame); the peer answers the close or closes
+  // (watch_peer() then ends the playback), or the watchdog cuts after k_goodbye_time.
+  boost::system::error_code ignored;
+  sink_->socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  while (!cut_) co_await wait_for_wake();
+}
+
+void flv_player::say_goodbye(shared::bytes frame) {
+  if (frame.empty() || said_goodbye_) {
     said_goodbye_ = true;
-    while (!cut_ && (writing_ || !answers_.empty() || in_round)) co_await wait_for_wake();
+    return;
   }
-  // A WebSocket peer may answer the close (watch_peer() then ends the playback); the
-  // watchdog cuts after k_goodbye_time otherwise.
-  while (!cut_ && sink_->waits_for_answer()) co_await wait_for_wake();
-  if (!cut_) cut(close_reason_);
+  answer_bytes_ = 0;  // the goodbye always fits
+  answer(std::move(frame));
+  said_goodbye_ = true;
 }
 
 asio::awaitable<void> flv_player::watchdog() {
@@ -338,9 +356,17 @@ asio::awaitable<void> flv_player::watchdog() {
 }
 
 asio::awaitable<void> flv_player::watch_peer() {
-  auto why = co_await sink_->watch_peer([this](shared::bytes frame) { answer(std::move(frame)); });
-  write_now(*this);  // the echo of a close, if the socket takes it at once
-  cut(std::move(why));
+  flv_sink::peer_answers to;
+  to.reply = [this](shared::bytes frame) { answer(std::move(frame)); };
+  to.last_words = [this](shared::bytes frame, std::string why) {
+    if (closing_) return;  // our goodbye is out already (a kick): this answers it
+    closing_ = true;
+    closing_since_ = clock::now();
+    close_reason_ = std::move(why);
+    say_goodbye(std::move(frame));
+    wake_.cancel();  // lifetime() writes it, after the write in flight, then waits
+  };
+  cut(co_await sink_->watch_peer(to));
 }
 
 }  // namespace lectern::server

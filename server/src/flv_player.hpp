@@ -49,11 +49,18 @@ class flv_sink {
   /// After the goodbye, whether the peer is given a moment to answer (a WebSocket close)
   /// before the connection is cut.
   virtual bool waits_for_answer() const noexcept = 0;
-  /// Reads what the peer sends until it goes away or breaks the protocol, and says why.
-  /// What needs an answer (a WebSocket pong, the echo of a close) goes to `answer`, to be
-  /// written between two writes of the stream.
-  virtual boost::asio::awaitable<std::string> watch_peer(
-      std::function<void(shared::bytes)> answer) = 0;
+  /// Where watch_peer() sends what the peer is owed, written between two writes of the
+  /// stream: `reply` (a WebSocket pong), or `last_words` (a close frame: the echo of the
+  /// peer's, or ours for a protocol error), after which nothing more is written and the
+  /// connection ends, the string saying why.
+  struct peer_answers {
+    std::function<void(shared::bytes)> reply;
+    std::function<void(shared::bytes, std::string)> last_words;
+  };
+  /// Reads what the peer sends until it goes away, and says why. After last words it keeps
+  /// reading (and discarding) until the peer closes: closing a socket with unread bytes
+  /// would reset the connection and lose the close frame.
+  virtual boost::asio::awaitable<std::string> watch_peer(const peer_answers& to) = 0;
   /// Cuts the connection at once: a read or write in progress completes with an error.
   virtual void cut() = 0;
 };
@@ -151,7 +158,8 @@ class flv_player final : public live_subscriber,
   bool take_write(int& fd, const iovec*& buffers, std::size_t& count) override;
   bool sent(long result) override;
   void wake_writer();
-  void answer(shared::bytes frame);  // a frame for the peer, between two writes
+  void answer(shared::bytes frame);       // a frame for the peer, between two writes
+  void say_goodbye(shared::bytes frame);  // the last frame: nothing is written after it
   void written(std::size_t n);
   boost::asio::awaitable<void> lifetime();
   boost::asio::awaitable<void> watchdog();

@@ -64,7 +64,7 @@ class chunked_sink final : public flv_sink {
   }
   bool waits_for_answer() const noexcept override { return false; }
 
-  asio::awaitable<std::string> watch_peer(std::function<void(shared::bytes)>) override {
+  asio::awaitable<std::string> watch_peer(const peer_answers&) override {
     char sink[512];
     for (;;) {
       auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), k_use);
@@ -117,40 +117,47 @@ class ws_sink final : public flv_sink {
 
   // Pings answered with pongs; a peer silent for half the idle timeout gets a ping, and one
   // silent for all of it is gone (a browser answers pings by itself).
-  asio::awaitable<std::string> watch_peer(std::function<void(shared::bytes)> answer) override {
+  asio::awaitable<std::string> watch_peer(const peer_answers& to) override {
     ws::peer_reader reader(k_ws_max_message);
     std::vector<ws::peer_reader::event> events;
     std::array<std::uint8_t, 256> in{};  // a viewer sends little: pongs, its close
     asio::steady_timer timer(stream_.get_executor());
     bool pinged = false;
+    std::string ended;  // why, once last words are said
     for (;;) {
       timer.expires_after(k_ws_idle_timeout / 2);
       auto r = co_await (stream_.socket().async_read_some(asio::buffer(in), k_use) ||
                          timer.async_wait(k_use));
       if (r.index() == 1) {
+        if (!ended.empty()) co_return ended;  // the watchdog cuts sooner anyway
         if (pinged) co_return "no answer to a ping within " + duration_text(k_ws_idle_timeout);
-        answer(ws::control_frame(ws::opcode::ping, nullptr, 0));
+        to.reply(ws::control_frame(ws::opcode::ping, nullptr, 0));
         pinged = true;
         continue;
       }
       const auto [ec, n] = std::get<0>(r);
-      if (ec) co_return "the client closed the connection";
+      if (ec) co_return ended.empty() ? "the client closed the connection" : ended;
       pinged = false;
+      if (!ended.empty()) continue;  // after last words: discarded until the peer closes
       events.clear();
       reader.put(in.data(), n, events);
       for (const auto& e : events) {
         using kind = ws::peer_reader::event::kind;
         if (e.what == kind::ping) {
-          answer(ws::control_frame(ws::opcode::pong, e.payload.data(), e.payload.size()));
+          to.reply(ws::control_frame(ws::opcode::pong, e.payload.data(), e.payload.size()));
         } else if (e.what == kind::close) {
           // The echo of its status code (none if it sent none), RFC 6455 5.5.1.
-          answer(e.code == 1005 ? ws::control_frame(ws::opcode::close, nullptr, 0)
-                                : ws::close_frame(e.code, {}));
-          co_return "the client closed the connection (WebSocket close " + std::to_string(e.code) +
-              (e.text.empty() ? "" : ": " + e.text) + ")";
+          ended = "the client closed the connection (WebSocket close " +
+                  (e.code == ws::k_close_no_status ? std::string("without a code")
+                                                   : std::to_string(e.code)) +
+                  (e.text.empty() ? "" : ": " + e.text) + ")";
+          to.last_words(e.code == ws::k_close_no_status
+                            ? ws::control_frame(ws::opcode::close, nullptr, 0)
+                            : ws::close_frame(e.code, {}),
+                        ended);
         } else if (e.what == kind::error) {
-          answer(ws::close_frame(e.code, e.text));
-          co_return "WebSocket protocol error: " + e.text;
+          ended = "WebSocket protocol error: " + e.text;
+          to.last_words(ws::close_frame(e.code, e.text), ended);
         }
       }
     }

@@ -54,9 +54,13 @@ bool outbound_queue::push_media(entry e) {
   return !entries_.empty() && entries_.back().wire.get() == pushed;
 }
 
-void outbound_queue::take(std::vector<entry>& out, std::size_t max_bytes) {
+void outbound_queue::take(std::vector<entry>& out, std::size_t max_bytes, std::size_t max_entries) {
   std::size_t taken = 0;
-  while (!entries_.empty() && (taken == 0 || taken + entries_.front().wire->size() <= max_bytes)) {
+  std::size_t count = 0;
+  while (
+      !entries_.empty() &&
+      (count == 0 || (count < max_entries && taken + entries_.front().wire->size() <= max_bytes))) {
+    ++count;
     auto& e = entries_.front();
     const auto size = e.wire->size();
     taken += size;

@@ -60,8 +60,9 @@ class outbound_queue {
   /// Returns false if this message itself was not queued.
   bool push_media(entry e);
 
-  /// Moves up to `max_bytes` (at least one entry) into `out`, oldest first.
-  void take(std::vector<entry>& out, std::size_t max_bytes);
+  /// Moves up to `max_bytes` and `max_entries` (at least one entry) into `out`, oldest first.
+  void take(std::vector<entry>& out, std::size_t max_bytes,
+            std::size_t max_entries = static_cast<std::size_t>(-1));
 
   bool empty() const noexcept { return entries_.empty(); }
   std::size_t size() const noexcept { return entries_.size(); }

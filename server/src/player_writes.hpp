@@ -17,6 +17,11 @@ namespace lectern::server {
 /// keyframe is not stuck behind seconds of older data.
 inline constexpr std::size_t k_player_write_batch = 256 * 1024;
 
+/// Messages in one write, each one buffer of a gathered send: under the kernel's IOV_MAX
+/// (1024, which it refuses with EMSGSIZE), with room for the framing around them. A joiner's
+/// GOP burst of many small frames (a still screen share) goes in several writes.
+inline constexpr std::size_t k_player_write_buffers = 512;
+
 /// --write-batching window (--no-low-latency): how long a player's writer waits for the publisher
 /// to add more to a write when little is queued (fewer system calls, more delay).
 inline constexpr auto k_player_batch_wait = std::chrono::milliseconds(20);

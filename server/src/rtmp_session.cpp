@@ -212,7 +212,7 @@ bool rtmp_session::take_write(int& fd, const iovec*& buffers, std::size_t& count
     return false;
   }
   batch_.clear();
-  queue_.take(batch_, k_player_write_batch);
+  queue_.take(batch_, k_player_write_batch, k_player_write_buffers);
   batch_queued_at_ = batch_.front().queued_at;
   batch_bytes_ = 0;
   iov_.clear();

@@ -4,6 +4,52 @@
 
 namespace lectern::server::ws {
 
+namespace {
+
+// RFC 6455 7.4.1 and IANA's registry: the codes an endpoint may put in a close frame.
+bool sendable_close_code(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
+// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
+bool valid_utf8(const std::uint8_t* p, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint8_t c = p[i];
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = cp << 6 | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::size_t frame_header(opcode op, std::uint64_t size, std::array<std::uint8_t, 10>& out) {
   out[0] = static_cast<std::uint8_t>(0x80 | static_cast<std::uint8_t>(op));  // FIN
   if (size < 126) {
@@ -88,6 +134,7 @@ void peer_reader::header_complete(std::vector<event>& out) {
     len = 0;
     for (std::size_t i = 0; i < n; ++i) len = (len << 8) | header_[at + i];
     at += n;
+    if (len >> 63) return fail(k_close_protocol_error, "a length with its top bit set", out);
   }
   std::copy_n(header_.begin() + static_cast<std::ptrdiff_t>(at), 4, mask_.begin());
   switch (op_) {
@@ -137,9 +184,16 @@ void peer_reader::frame_complete(std::vector<event>& out) {
       break;
     case opcode::close: {
       if (control_.size() == 1) return fail(k_close_protocol_error, "a 1-byte close payload", out);
-      event e{event::kind::close, {}, 1005, {}};  // 1005: no status code (7.1.5)
+      event e{event::kind::close, {}, k_close_no_status, {}};  // no code (7.1.5)
       if (control_.size() >= 2) {
         e.code = static_cast<std::uint16_t>(control_[0] << 8 | control_[1]);
+        if (!sendable_close_code(e.code)) {
+          return fail(k_close_protocol_error, "an invalid close code " + std::to_string(e.code),
+                      out);
+        }
+        if (!valid_utf8(control_.data() + 2, control_.size() - 2)) {
+          return fail(k_close_invalid_data, "a close reason that is not UTF-8", out);
+        }
         e.text.assign(control_.begin() + 2, control_.end());
       }
       out.push_back(std::move(e));

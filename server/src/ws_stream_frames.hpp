@@ -26,6 +26,8 @@ enum class opcode : std::uint8_t {
 /// RFC 6455 7.4.1 status codes the server sends.
 inline constexpr std::uint16_t k_close_normal = 1000;
 inline constexpr std::uint16_t k_close_protocol_error = 1002;
+inline constexpr std::uint16_t k_close_no_status = 1005;  ///< received: a close without a code
+inline constexpr std::uint16_t k_close_invalid_data = 1007;
 inline constexpr std::uint16_t k_close_too_big = 1009;
 
 /// A control frame's payload is at most 125 bytes (RFC 6455 5.5).
@@ -44,8 +46,9 @@ shared::bytes close_frame(std::uint16_t code, const std::string& reason);
 
 /// Reads what a client sends on a stream it only watches. Frames must be masked (5.3);
 /// pings are to be answered with pongs, pongs are noted, text and binary messages are
-/// discarded (bounded by `max_message`), a close ends the reading. Anything else is a
-/// protocol error, which ends it too.
+/// discarded (bounded by `max_message`; the text of a discarded message is not checked
+/// for UTF-8), a close ends the reading (its code must be one a peer may send, its reason
+/// UTF-8). Anything else is a protocol error, which ends it too.
 class peer_reader {
  public:
   struct event {

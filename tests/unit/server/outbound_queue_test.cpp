@@ -62,6 +62,23 @@ TEST(OutboundQueue, KeepsOrderAndTakesInBatches) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+// A write is one gathered send, one buffer per message, and the kernel refuses more than
+// IOV_MAX (1024) of them: a joiner's GOP of many tiny frames must go in several writes.
+TEST(OutboundQueue, AWriteTakesAtMostItsCountOfMessages) {
+  outbound_queue q;
+  q.push_media(video_entry(0, true));
+  for (std::uint64_t i = 1; i <= 1200; ++i) q.push_media(video_entry(i, false, 45));
+  std::vector<outbound_queue::entry> out;
+  q.take(out, 256 * 1024, 512);
+  EXPECT_EQ(out.size(), 512u);
+  EXPECT_EQ(q.size(), 1201u - 512u);
+  out.clear();
+  q.take(out, 256 * 1024, 512);
+  q.take(out, 256 * 1024, 512);
+  EXPECT_EQ(out.size(), 1201u - 512u);
+  EXPECT_TRUE(q.empty());
+}
+
 TEST(OutboundQueue, DropsDisposableFramesFirstAndKeepsDecoding) {
   outbound_queue q({.max_bytes = 5000, .max_media_span = 10s});
   q.push_media(video_entry(0, true));

@@ -98,6 +98,22 @@ TEST(ws_stream_frames, MessagesAreIgnoredUpToTheLimitAndACloseEndsTheReading) {
   EXPECT_TRUE(r.ended());
 }
 
+TEST(ws_stream_frames, CloseCodesBrowsersSendAreTakenWithTheirReason) {
+  for (std::uint16_t code : {1000, 1001, 1011, 3000, 4999}) {
+    peer_reader r(4096);
+    const std::string payload{static_cast<char>(code >> 8), static_cast<char>(code)};
+    const auto ev = read_all(r, client_frame(0x88, payload + "d\xC3\xA9j\xC3\xA0 vu"), 4);
+    ASSERT_EQ(ev.size(), 1u) << code;
+    EXPECT_EQ(ev[0].what, event::kind::close);
+    EXPECT_EQ(ev[0].code, code);
+    EXPECT_EQ(ev[0].text, "d\xC3\xA9j\xC3\xA0 vu");
+  }
+  peer_reader r(4096);
+  const auto ev = read_all(r, client_frame(0x88, ""), 1);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].code, k_close_no_status);
+}
+
 TEST(ws_stream_frames, BrokenFramingIsAnErrorWithTheCodeToSend) {
   struct bad_case {
     shared::bytes in;
@@ -119,7 +135,24 @@ TEST(ws_stream_frames, BrokenFramingIsAnErrorWithTheCodeToSend) {
       {client_frame(0x82, std::string(5000, 'x')), k_close_too_big, "a message over 4096 bytes"},
       {fragmented, k_close_too_big, "a message over 4096 bytes"},
   };
-  for (const auto& c : cases) {
+  // A 64-bit length with its top bit set (RFC 6455 5.2: the most significant bit is 0).
+  shared::bytes huge{0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4};
+  // Close codes a peer may not send (7.4.1, 7.4.2), and a reason that is not UTF-8.
+  const auto close_with = [](std::uint16_t code, const std::string& reason) {
+    return client_frame(
+        0x88, std::string{static_cast<char>(code >> 8), static_cast<char>(code)} + reason);
+  };
+  std::vector<bad_case> more_cases = {
+      {huge, k_close_protocol_error, "a length with its top bit set"},
+      {close_with(999, ""), k_close_protocol_error, "an invalid close code 999"},
+      {close_with(1005, ""), k_close_protocol_error, "an invalid close code 1005"},
+      {close_with(1006, ""), k_close_protocol_error, "an invalid close code 1006"},
+      {close_with(2000, ""), k_close_protocol_error, "an invalid close code 2000"},
+      {close_with(1000, "\xC3\x28"), k_close_invalid_data, "a close reason that is not UTF-8"},
+      {close_with(1000, "\xED\xA0\x80"), k_close_invalid_data, "a close reason that is not UTF-8"},
+  };
+  more_cases.insert(more_cases.begin(), cases.begin(), cases.end());
+  for (const auto& c : more_cases) {
     peer_reader r(4096);
     const auto ev = read_all(r, c.in, 5);
     ASSERT_EQ(ev.size(), 1u) << c.why;
