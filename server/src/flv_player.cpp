@@ -72,6 +72,7 @@ asio::awaitable<void> flv_player::run(flv_sink& sink) {
       p.window_.cancel();
     }
   } forget{*this};
+  fd_ = sink.socket().native_handle();  // once: each write would otherwise ask the sink
   start();
   wake_writer();
   co_await (lifetime() || watchdog() || watch_peer());
@@ -199,18 +200,12 @@ std::optional<rtmp_player_stats> flv_player::player_stats(std::uint32_t) const {
 // non-blocking send of what is queued, and an async_write only for what the socket does not
 // take at once. No coroutine, timer or async operation per message.
 void flv_player::wake_writer() {
-  if (in_round || window_timed_ || writing_ || closing_ || sink_ == nullptr) return;
+  if (in_round || waiting || writing_ || closing_ || sink_ == nullptr) return;
   if (relay_.options.batching == write_batching::window) {
-    // Throughput mode: give the publisher a few ms to add more to this write.
-    window_timed_ = true;
-    window_.expires_after(k_player_batch_wait);
-    window_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
-      self->window_timed_ = false;
-      write_now(*self);
-    });
-    return;
+    schedule_write_after(window_, shared_from_this());  // the publisher may add more meanwhile
+  } else {
+    schedule_write(worker_, shared_from_this());
   }
-  schedule_write(worker_, shared_from_this());
 }
 
 void flv_player::answer(shared::bytes frame) {
@@ -242,18 +237,21 @@ bool flv_player::take_write(int& fd, const iovec*& buffers, std::size_t& count) 
     batch_.clear();
     queue_.take(batch_, k_player_write_batch, k_player_write_buffers);
     batch_queued_at_ = batch_.front().queued_at;
-    std::size_t payload = 0;
-    for (const auto& e : batch_) payload += e.wire->size();
-    asio::const_buffer before, after;
-    sink_->frame(payload, before, after);
-    add(before.data(), before.size());
+    // The frame's header goes first but needs the payload's size: a place kept for it.
+    const std::size_t header_at = iov_.size();
+    iov_.push_back({});
+    const std::size_t framed_from = write_bytes_;
     for (const auto& e : batch_) add(e.wire->data(), e.wire->size());
+    asio::const_buffer before, after;
+    sink_->frame(write_bytes_ - framed_from, before, after);
+    iov_[header_at] = {const_cast<void*>(before.data()), before.size()};  // may be empty
+    write_bytes_ += before.size();
     add(after.data(), after.size());
   } else {
     batch_queued_at_ = clock::now();  // answers only: the lag check must not see an old time
   }
   if (iov_.empty()) return false;
-  fd = sink_->socket().native_handle();
+  fd = fd_;
   buffers = iov_.data();
   count = iov_.size();
   return true;
@@ -282,16 +280,7 @@ bool flv_player::sent(long result) {
   }
   // The socket is full: the rest goes when it drains; meanwhile the queue keeps bounding
   // (and dropping) what arrives.
-  buffers_.clear();
-  std::size_t skip = n;
-  for (const auto& v : iov_) {
-    if (skip >= v.iov_len) {
-      skip -= v.iov_len;
-      continue;
-    }
-    buffers_.emplace_back(static_cast<const char*>(v.iov_base) + skip, v.iov_len - skip);
-    skip = 0;
-  }
+  unsent_part(iov_, n, buffers_);
   writing_ = true;
   asio::async_write(
       sink_->socket(), buffers_,

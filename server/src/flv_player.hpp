@@ -182,6 +182,7 @@ class flv_player final : public live_subscriber,
   const clock::time_point started_;
 
   flv_sink* sink_ = nullptr;
+  int fd_ = -1;  // sink_'s socket
   std::shared_ptr<live_stream> live_;
   // The write path's state, together (see rtmp_session's): each live message touches it.
   outbound_queue queue_;
@@ -195,7 +196,6 @@ class flv_player final : public live_subscriber,
   std::size_t answer_bytes_ = 0;
   shared::bytes answers_out_;         // answers_ in the write being sent
   bool writing_ = false;              // an async_write of the rest of a write is in flight
-  bool window_timed_ = false;         // --write-batching window: a write waits on window_
   bool closing_ = false;              // ending: nothing more is queued
   bool cut_ = false;                  // the connection is cut: nothing more is written
   bool said_goodbye_ = false;         // the goodbye is queued: nothing after it

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 
+#include "player_writes.hpp"
 #include "server_context.hpp"
 
 namespace lectern::server {
@@ -67,13 +68,6 @@ void run_round(worker& w) {
 
 }  // namespace
 
-worker* server_context::worker_of(const boost::asio::io_context& context) const noexcept {
-  for (worker* w : workers) {
-    if (&w->context == &context) return w;
-  }
-  return nullptr;
-}
-
 void schedule_write(worker& w, std::shared_ptr<round_writer> writer) {
   if (writer->in_round) return;
   writer->in_round = true;
@@ -81,6 +75,28 @@ void schedule_write(worker& w, std::shared_ptr<round_writer> writer) {
   // allocate 1,000 handlers (Asio recycles only a few per thread).
   if (w.due_writes.empty()) boost::asio::post(w.context, [&w] { run_round(w); });
   w.due_writes.push_back(std::move(writer));
+}
+
+void schedule_write_after(boost::asio::steady_timer& timer, std::shared_ptr<round_writer> writer) {
+  writer->waiting = true;
+  timer.expires_after(k_player_batch_wait);
+  timer.async_wait([writer = std::move(writer)](const boost::system::error_code&) {
+    writer->waiting = false;
+    write_now(*writer);
+  });
+}
+
+void unsent_part(const std::vector<iovec>& buffers, std::size_t written,
+                 std::vector<boost::asio::const_buffer>& out) {
+  out.clear();
+  for (const auto& v : buffers) {
+    if (written >= v.iov_len) {
+      written -= v.iov_len;
+      continue;
+    }
+    out.emplace_back(static_cast<const char*>(v.iov_base) + written, v.iov_len - written);
+    written = 0;
+  }
 }
 
 void write_now(round_writer& writer) {

@@ -6,8 +6,11 @@
 
 #include <sys/uio.h>
 
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 namespace lectern::server {
 
@@ -28,14 +31,24 @@ class round_writer {
   virtual bool sent(long result) = 0;
 
   bool in_round = false;  ///< queued in its worker's due_writes
+  bool waiting = false;   ///< its next write waits on a timer (schedule_write_after)
 };
 
 /// Puts `writer` in its worker's next round (once: a writer already in it stays). The round
 /// runs from a handler posted to the worker's context, after the handler that queued.
 void schedule_write(worker& w, std::shared_ptr<round_writer> writer);
 
+/// --write-batching window: `writer` writes (write_now) when `timer` has waited
+/// k_player_batch_wait for more to be queued. A cancelled wait writes at once.
+void schedule_write_after(boost::asio::steady_timer& timer, std::shared_ptr<round_writer> writer);
+
 /// Writes everything `writer` has queued now with its own non-blocking sendmsg calls,
 /// until its socket is full or nothing is left.
 void write_now(round_writer& writer);
+
+/// What is left of a write of `buffers` once its first `written` bytes went, into `out`:
+/// what a writer's async_write sends when the socket is full.
+void unsent_part(const std::vector<iovec>& buffers, std::size_t written,
+                 std::vector<boost::asio::const_buffer>& out);
 
 }  // namespace lectern::server

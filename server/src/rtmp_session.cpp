@@ -191,17 +191,11 @@ bool rtmp_session::consume(std::error_code& ec) {
 // shape (send now, wait for writable only on EAGAIN) and costs one send per player per
 // batch instead of a timer, a coroutine resumption and an async operation per message.
 void rtmp_session::wake_writer() {
-  if (in_round || flush_timed_ || writing_ || closing_) return;
+  if (in_round || waiting || writing_ || closing_) return;
   if (server_.options.batching != write_batching::window || draining_) {
     schedule_write(worker_, shared_from_this());
   } else {
-    // Throughput mode: give the publisher a few ms to add more to this write.
-    flush_timed_ = true;
-    wake_.expires_after(k_player_batch_wait);
-    wake_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
-      self->flush_timed_ = false;
-      self->flush();
-    });
+    schedule_write_after(wake_, shared_from_this());  // the publisher may add more meanwhile
   }
 }
 
@@ -230,11 +224,6 @@ void rtmp_session::flush() {
   write_now(*this);
 }
 
-void rtmp_session::gather_batch() {
-  buffers_.clear();
-  for (const auto& e : batch_) buffers_.emplace_back(e.wire->data(), e.wire->size());
-}
-
 bool rtmp_session::sent(long result) {
   std::size_t n = result < 0 ? 0 : static_cast<std::size_t>(result);
   boost::system::error_code ec;
@@ -258,12 +247,7 @@ bool rtmp_session::sent(long result) {
   }
   // The socket is full: the rest goes when it drains. Meanwhile the queue keeps bounding
   // (and dropping) what arrives.
-  gather_batch();
-  std::size_t skip = n;
-  std::size_t first = 0;
-  while (skip >= buffers_[first].size()) skip -= buffers_[first++].size();
-  buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
-  buffers_.front() += skip;
+  unsent_part(iov_, n, buffers_);
   writing_ = true;
   asio::async_write(
       socket_, buffers_,

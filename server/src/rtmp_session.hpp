@@ -64,8 +64,7 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>,
   // round_writer: queued messages into batch_ (iov_), and what became of their send
   bool take_write(int& fd, const iovec*& buffers, std::size_t& count) override;
   bool sent(long result) override;
-  void flush();         // write_now(*this)
-  void gather_batch();  // buffers_ of batch_
+  void flush();  // write_now(*this)
   boost::asio::awaitable<void> watchdog();
   bool consume(std::error_code& ec);
   void wake_writer();
@@ -159,15 +158,14 @@ class rtmp_session : public std::enable_shared_from_this<rtmp_session>,
   // session once, and every cache line of it that the path needs is a miss.
   outbound_queue queue_;
   std::vector<outbound_queue::entry> batch_;        // being written
-  std::vector<boost::asio::const_buffer> buffers_;  // of batch_
-  std::vector<iovec> iov_;                          // of batch_, for worker::sends
+  std::vector<iovec> iov_;                          // of batch_: the write
+  std::vector<boost::asio::const_buffer> buffers_;  // what is left of it, when partial
   std::size_t batch_bytes_ = 0;
   clock::time_point batch_queued_at_{};
   std::uint64_t bytes_out_ = 0;
   std::uint64_t media_out_ = 0;
   std::uint32_t out_chunk_size_ = 128;  // RTMP spec 5.4.1: until our Set Chunk Size
   bool writing_ = false;                // an async_write of batch_ is in flight
-  bool flush_timed_ = false;            // flush() is timed (--write-batching window)
   bool closing_ = false;                // close() called: the coroutines are ending
   bool draining_ = false;               // close after the queue is written
   boost::asio::steady_timer wake_;

@@ -117,6 +117,13 @@ struct server::impl {
   }
 };
 
+worker* server_context::worker_of(const boost::asio::io_context& context) const noexcept {
+  for (worker* w : workers) {
+    if (&w->context == &context) return w;
+  }
+  return nullptr;
+}
+
 asio::awaitable<void> server::impl::accept_loop() {
   for (;;) {
     // Connections are spread over the workers in turn; each lives on one thread for good.
